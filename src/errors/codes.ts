@@ -1,0 +1,81 @@
+/**
+ * Every error code the CLI can print, with a one-line title. Each code has its page at
+ * `docs/common-errors/<code>.md` (symptom, cause, fix); a test keeps the two in step.
+ * Codes are stable: scripts and search engines find them. Add, never rename.
+ */
+export const ERROR_CODES = {
+  // CLI and internals
+  usage: "The command line is not valid",
+  internal: "homelab hit a bug",
+  "not-built": "homelab was cloned but not built",
+  "confirmation-declined": "An operation needed confirmation and did not get it",
+
+  // Butane compiler (as used by render; `homelab butane` prints Butane's own diagnostics)
+  "butane-input-unreadable": "A Butane file or files directory cannot be read",
+  "butane-invalid": "A Butane config did not compile to Ignition",
+
+  // Environments
+  "env-not-found": "No environment with that name or path",
+  "env-load-failed": "An environment file cannot be loaded",
+  "env-invalid": "An environment does not match the schema",
+  "env-no-server": "An environment has no server",
+  "env-duplicate-node": "Two nodes share a name, MAC or address",
+  "env-address-outside-network": "A node address is outside the environment's network",
+  "env-network-collision": "The environment's network overlaps another network",
+  "env-memory-too-low": "A node has less memory than k3s needs",
+  "env-ssh-key-not-found": "An SSH public key file named by the environment cannot be read",
+  "env-snippet-invalid": "A Butane snippet of the environment does not compile",
+
+  // Lock file and secrets
+  "lock-invalid": "homelab.lock.json cannot be read",
+  "lock-missing-artifact": "The lock file does not know an artifact the environment needs",
+  "lock-update-failed": "The lock file could not be refreshed",
+  "secret-unsafe-permissions": "A secret file is readable by other users",
+  "state-dir-unwritable": "homelab cannot write its state directory",
+  "render-write-failed": "The rendered files cannot be written",
+
+  // Host prerequisites (doctor)
+  "tofu-not-found": "Neither OpenTofu nor Terraform is installed",
+  "tofu-too-old": "OpenTofu or Terraform is too old",
+  "libvirt-unreachable": "libvirt does not answer at the environment's URI",
+  "libvirt-permission-denied": "QEMU cannot read the base image, a disk or the Ignition file",
+  "kvm-unavailable": "KVM is not usable on this host",
+  "pool-conflict": "The storage pool path is already used by another libvirt pool",
+  "pool-path-missing": "The storage pool directory does not exist",
+  "pool-path-not-traversable": "The QEMU user cannot reach the storage pool directory",
+  "dnsmasq-missing": "dnsmasq is not installed, so libvirt NAT networks cannot start",
+  "network-range-in-use": "The environment's network range is already in use on the host",
+  "ssh-client-missing": "No OpenSSH client is installed",
+  "disk-space-low": "Not enough free disk space for the Flatcar image and node disks",
+  "security-module-denied": "AppArmor or SELinux confines QEMU away from homelab's files",
+
+  // Flatcar image
+  "image-download-failed": "The Flatcar image could not be downloaded",
+  "image-signature-invalid": "The Flatcar image does not match its OpenPGP signature",
+  "image-unverifiable": "The Flatcar image has no signature to verify it with",
+
+  // OpenTofu runner
+  "tofu-failed": "OpenTofu or Terraform exited with an error",
+  "run-in-progress": "Another homelab run holds the environment's lock",
+  "not-applied": "The environment has not been applied yet",
+
+  // Cluster lifecycle
+  "k3s-server-timeout": "The first k3s server did not answer in time",
+  "k3s-join-timeout": "Nodes did not become Ready in time",
+  "kubeconfig-fetch-failed": "The kubeconfig could not be fetched from the first server",
+  "ssh-host-key-mismatch": "A node's SSH host key does not match the one homelab recorded",
+  "node-not-found": "No node with that name in the environment",
+  "replace-refused": "Replacing that node would destroy the cluster",
+  "kubernetes-unreachable": "The Kubernetes API cannot be reached",
+
+  // GitOps
+  "gitops-not-configured": "The environment names no Git repository",
+  "gitops-invalid": "The GitOps settings of the environment are not usable",
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The documentation page for a code, relative to the repository root. */
+export function errorPage(code: ErrorCode): string {
+  return `docs/common-errors/${code}.md`;
+}

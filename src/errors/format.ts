@@ -1,0 +1,42 @@
+import { errorPage } from "./codes.js";
+import type { HomelabError, SourceLocation } from "./homelab-error.js";
+
+/** `file:line:col: path` — the parts that are known, in the order editors and terminals link. */
+export function formatLocation(where: SourceLocation | undefined): string {
+  if (!where) return "";
+  let position = where.file ?? "";
+  if (where.file && where.line !== undefined) {
+    position += `:${where.line}`;
+    if (where.column !== undefined) position += `:${where.column}`;
+  } else if (where.line !== undefined) {
+    position += `line ${where.line}${where.column === undefined ? "" : ` col ${where.column}`}`;
+  }
+  if (where.path) return position ? `${position}: ${where.path}` : where.path;
+  return position;
+}
+
+/** The human rendering used by the CLI's error boundary. */
+export function formatError(error: HomelabError): string {
+  const location = formatLocation(error.where);
+  const lines = [`error[${error.code}]: ${location ? `${location}: ` : ""}${error.message}`];
+  for (const detail of error.details) {
+    const detailLocation = formatLocation(detail.where);
+    lines.push(`  - ${detailLocation ? `${detailLocation}: ` : ""}${detail.message}`);
+  }
+  if (error.fix) lines.push(`  fix: ${error.fix.replace(/\n/g, "\n       ")}`);
+  lines.push(`  docs: ${errorPage(error.code)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The `--json` rendering: one event object. */
+export function errorEvent(error: HomelabError): Record<string, unknown> {
+  return {
+    type: "error",
+    code: error.code,
+    message: error.message,
+    where: error.where,
+    fix: error.fix,
+    details: error.details,
+    docs: errorPage(error.code),
+  };
+}
