@@ -1,0 +1,82 @@
+import { type PathElement, Report } from "../diagnostics.js";
+import type { Decoded, DecodedStruct } from "../yaml/decode.js";
+import type { YamlNode } from "../yaml/node.js";
+import type { StructSpec, TypeSpec } from "./types.js";
+
+/** A check run on every struct of one Go type, in the reference's walk order (vcontext validate). */
+export type StructCheck = (value: DecodedStruct, path: readonly PathElement[], report: Report) => void;
+
+/** Checks keyed by the Go type name without its package (`File`, `Resource`, ...). */
+export type StructChecks = Readonly<Record<string, StructCheck>>;
+
+function shortName(spec: StructSpec): string {
+  const dot = spec.goName.lastIndexOf(".");
+  return dot >= 0 ? spec.goName.slice(dot + 1) : spec.goName;
+}
+
+/**
+ * Walks a decoded config like vcontext does over the Go struct: every struct of the schema is
+ * visited (absent ones as zero values), its own check first, then its fields in declaration
+ * order, list items by index.
+ */
+export function walkStructs(
+  spec: StructSpec,
+  value: DecodedStruct,
+  visit: (spec: StructSpec, value: DecodedStruct, path: PathElement[]) => void,
+): void {
+  const go = (type: TypeSpec, v: Decoded | undefined, path: PathElement[]): void => {
+    if (type.kind === "struct") {
+      // An absent struct is a zero value: no check reports anything on one, so skip it.
+      if (v === undefined && path.length > 0) return;
+      const s = v !== undefined && typeof v === "object" && !Array.isArray(v) ? v : {};
+      visit(type, s, path);
+      for (const f of type.fields) go(f.type, s[f.key], [...path, f.key]);
+    } else if (type.kind === "list" && Array.isArray(v)) {
+      for (const [i, item] of v.entries()) go(type.of, item, [...path, i]);
+    }
+  };
+  go(spec, value, []);
+}
+
+export function runChecks(spec: StructSpec, value: DecodedStruct, checks: StructChecks): Report {
+  const report = new Report();
+  walkStructs(spec, value, (s, v, path) => checks[shortName(s)]?.(v, path, report));
+  return report;
+}
+
+/** The YAML node at an exact path (vcontext tree `Get`); aliases are leaves. */
+export function nodeAt(root: YamlNode | undefined, path: readonly PathElement[]): YamlNode | undefined {
+  let node = root;
+  for (const e of path) {
+    if (!node) return undefined;
+    if (node.kind === "mapping" && typeof e === "string") {
+      let found: YamlNode | undefined;
+      for (let i = 0; i < node.content.length; i += 2)
+        if (node.content[i]?.value === e) found = node.content[i + 1];
+      node = found;
+    } else if (node.kind === "sequence" && typeof e === "number") {
+      node = node.content[e];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
+/** "Unused key" warnings: mapping keys that no field of the struct decodes (ValidateUnusedKeys). */
+export function unusedKeys(spec: StructSpec, value: DecodedStruct, root: YamlNode | undefined): Report {
+  const report = new Report();
+  walkStructs(spec, value, (s, _v, path) => {
+    const node = nodeAt(root, path);
+    if (node?.kind !== "mapping") return;
+    const known = new Set(s.fields.map((f) => f.key));
+    const seen = new Set<string>();
+    for (let i = 0; i < node.content.length; i += 2) {
+      const key = node.content[i];
+      if (!key || known.has(key.value) || seen.has(key.value)) continue;
+      seen.add(key.value);
+      report.warn([...path, { key: key.value }], `Unused key ${key.value}`);
+    }
+  });
+  return report;
+}

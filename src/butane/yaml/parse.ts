@@ -1,0 +1,253 @@
+import {
+  type Alias,
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  type ParsedNode,
+  parseDocument,
+  Scalar,
+  type YAMLError,
+} from "yaml";
+import { MAP_TAG, type ScalarStyle, SEQ_TAG, STR_TAG, type YamlNode, type YamlParseResult } from "./node.js";
+import { resolvePlain } from "./resolve.js";
+
+const LONG_TAG_PREFIX = "tag:yaml.org,2002:";
+
+/** Maps offsets to go-yaml positions: 1-based lines, 1-based columns counted in code points. */
+class PositionIndex {
+  private readonly lineStarts: number[] = [0];
+  get source(): string {
+    return this.text;
+  }
+  constructor(private readonly text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+  at(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.lineStarts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const start = this.lineStarts[lo] ?? 0;
+    let column = 1;
+    for (let i = start; i < offset && i < this.text.length; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c < 0xdc00 || c > 0xdfff) column++; // count a surrogate pair once
+    }
+    return { line: lo + 1, column };
+  }
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith(LONG_TAG_PREFIX) ? `!!${tag.slice(LONG_TAG_PREFIX.length)}` : tag;
+}
+
+const STYLE: Record<string, ScalarStyle> = {
+  PLAIN: "plain",
+  QUOTE_DOUBLE: "double",
+  QUOTE_SINGLE: "single",
+  BLOCK_LITERAL: "literal",
+  BLOCK_FOLDED: "folded",
+};
+
+/** go-yaml places a node with an anchor or tag at its first property, not at its value. */
+function startWithProperties(text: string, offset: number, properties: number): number {
+  let start = offset;
+  for (let n = 0; n < properties; n++) {
+    let i = start - 1;
+    while (i >= 0 && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i--;
+    let j = i;
+    while (j >= 0 && !/\s/.test(text[j] ?? " ")) j--;
+    const word = text.slice(j + 1, i + 1);
+    if (!word.startsWith("&") && !word.startsWith("!")) break;
+    start = j + 1;
+  }
+  return start;
+}
+
+class Converter {
+  private readonly anchors = new Map<string, YamlNode>();
+  constructor(
+    private readonly text: string,
+    private readonly positions: PositionIndex,
+  ) {}
+
+  convert(node: Node | null | undefined, emptyAt: number): YamlNode {
+    if (node === null || node === undefined) return this.scalar("", "plain", undefined, emptyAt, 0);
+    const props = (node.anchor ? 1 : 0) + (node.tag ? 1 : 0);
+    const rangeStart = (node as ParsedNode).range?.[0] ?? emptyAt;
+    const start = props > 0 ? startWithProperties(this.text, rangeStart, props) : rangeStart;
+    let result: YamlNode;
+    if (isAlias(node)) {
+      const target = this.anchors.get((node as Alias).source);
+      const pos = this.positions.at(start);
+      result = {
+        kind: "alias",
+        tag: "",
+        explicitTag: false,
+        value: (node as Alias).source,
+        style: "plain",
+        line: pos.line,
+        column: pos.column,
+        content: [],
+        ...(target ? { alias: target } : {}),
+      };
+    } else if (isScalar(node)) {
+      const style = STYLE[node.type ?? "PLAIN"] ?? "plain";
+      const value = typeof node.value === "string" ? node.value : String(node.value ?? "");
+      result = this.scalar(value, style, node.tag, start, 0);
+    } else if (isMap(node) || isSeq(node)) {
+      const pos = this.positions.at(start);
+      const explicit = node.tag !== undefined && node.tag !== "!";
+      const collection: YamlNode = {
+        kind: isMap(node) ? "mapping" : "sequence",
+        tag: explicit && node.tag ? shortTag(node.tag) : isMap(node) ? MAP_TAG : SEQ_TAG,
+        explicitTag: explicit,
+        value: "",
+        style: node.flow ? "flow" : "block",
+        line: pos.line,
+        column: pos.column,
+        content: [],
+      };
+      if (node.anchor) this.anchors.set(node.anchor, collection);
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          const key = pair.key as Node | null;
+          const keyNode = this.convert(key, (key as ParsedNode | null)?.range?.[0] ?? start);
+          const keyEnd = (key as ParsedNode | null)?.range?.[1] ?? start;
+          collection.content.push(
+            keyNode,
+            this.convert(pair.value as Node | null, this.emptyValueOffset(keyEnd)),
+          );
+        }
+      } else {
+        for (const item of node.items) collection.content.push(this.convert(item as Node | null, start));
+      }
+      return collection;
+    } else {
+      result = this.scalar("", "plain", undefined, start, 0);
+    }
+    if (node.anchor) this.anchors.set(node.anchor, result);
+    return result;
+  }
+
+  /** An empty value sits right after the `:` that introduced it. */
+  private emptyValueOffset(keyEnd: number): number {
+    let i = keyEnd;
+    while (i < this.text.length && (this.text[i] === " " || this.text[i] === "\t")) i++;
+    return this.text[i] === ":" ? i + 1 : keyEnd;
+  }
+
+  private scalar(
+    value: string,
+    style: ScalarStyle,
+    tag: string | undefined,
+    offset: number,
+    _depth: number,
+  ): YamlNode {
+    const pos = this.positions.at(offset);
+    const explicit = tag !== undefined && tag !== "!";
+    let resolvedTag: string;
+    if (explicit && tag) resolvedTag = shortTag(tag);
+    else if (style !== "plain") resolvedTag = STR_TAG;
+    else resolvedTag = resolvePlain(value).tag;
+    return {
+      kind: "scalar",
+      tag: resolvedTag,
+      explicitTag: explicit,
+      value,
+      style,
+      line: pos.line,
+      column: pos.column,
+      content: [],
+    };
+  }
+}
+
+/** Block collections in document order, with their start position and indentation column. */
+interface Collection {
+  readonly line: number;
+  readonly column: number;
+  readonly endOffset: number;
+  readonly startOffset: number;
+}
+
+function blockCollections(root: Node | null | undefined, positions: PositionIndex): Collection[] {
+  const found: Collection[] = [];
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== "object") return;
+    if ((isMap(node) || isSeq(node)) && !node.flow && node.range) {
+      const pos = positions.at(node.range[0]);
+      found.push({ ...pos, startOffset: node.range[0], endOffset: node.range[2] });
+    }
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        visit(pair.key);
+        visit(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) visit(item);
+    }
+  };
+  visit(root);
+  return found;
+}
+
+const STRUCTURE_ERRORS = new Set(["BAD_INDENT", "MISSING_CHAR", "UNEXPECTED_TOKEN", "BLOCK_AS_IMPLICIT_KEY"]);
+
+/**
+ * Names the line go-yaml (libyaml) would put in its message. libyaml reports a structural
+ * error at the 0-based line of the block collection it was parsing (its "context mark"),
+ * falling back to the 0-based line of the offending token when that context is line 0;
+ * scanner errors use 1-based lines. This approximates that from the `yaml` package's errors.
+ */
+function goYamlError(
+  error: YAMLError,
+  doc: Document.Parsed,
+  positions: PositionIndex,
+): { line: number; message: string } {
+  let offset = error.pos[0];
+  const text = positions.source;
+  // The offending token, not the indentation before it.
+  while (offset < text.length && (text[offset] === " " || text[offset] === "\t")) offset++;
+  const at = positions.at(offset);
+  const firstLine = error.message.split("\n")[0] ?? error.message;
+  const message = firstLine.replace(/ at line \d+, column \d+:?$/, "");
+  const quoted = /^(Missing closing|Unexpected end of flow|Missing , or :)/.test(message);
+  if (STRUCTURE_ERRORS.has(error.code) && !quoted && !/quote/i.test(message)) {
+    const collections = blockCollections(doc.contents, positions).filter(
+      (c) => c.startOffset < offset && c.column < at.column,
+    );
+    const context = collections[collections.length - 1];
+    const contextLine0 = context ? context.line - 1 : 0;
+    const expected =
+      error.code === "MISSING_CHAR" && /-/.test(message)
+        ? "did not find expected '-' indicator"
+        : "did not find expected key";
+    return { line: contextLine0 !== 0 ? contextLine0 : at.line - 1, message: expected };
+  }
+  return { line: at.line, message: message.charAt(0).toLowerCase() + message.slice(1) };
+}
+
+/** Parses the first YAML document of `text` into go-yaml's node model. */
+export function parseYaml(text: string): YamlParseResult {
+  const positions = new PositionIndex(text);
+  const doc = parseDocument(text, {
+    schema: "failsafe",
+    uniqueKeys: false,
+    strict: false,
+    prettyErrors: false,
+  });
+  const error = doc.errors[0];
+  if (error) return { error: goYamlError(error, doc, positions) };
+  if (doc.contents === null || doc.contents === undefined) {
+    if (!/^\s*---/m.test(text.replace(/#.*$/gm, ""))) return {};
+    return { root: new Converter(text, positions).convert(new Scalar(null), 0) };
+  }
+  return { root: new Converter(text, positions).convert(doc.contents as Node, 0) };
+}

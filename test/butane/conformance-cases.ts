@@ -1,0 +1,63 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+
+/** The recorded reference runs in test/fixtures/butane-conformance (see its README.md). */
+export const CASES_DIR = join(import.meta.dirname, "..", "fixtures", "butane-conformance");
+
+export interface ConformanceCase {
+  readonly name: string;
+  readonly dir: string;
+  readonly args: string[];
+  readonly source: string;
+  readonly expectedOut: string;
+  readonly expectedErr: string;
+  readonly expectedExit: number;
+}
+
+const read = (p: string): string => (existsSync(p) ? readFileSync(p, "utf8") : "");
+
+export function loadCases(): ConformanceCase[] {
+  return readdirSync(CASES_DIR)
+    .filter((name) => existsSync(join(CASES_DIR, name, "config.bu")))
+    .sort()
+    .map((name) => {
+      const dir = join(CASES_DIR, name);
+      return {
+        name,
+        dir,
+        args: read(join(dir, "args")).trim().split(/\s+/).filter(Boolean),
+        source: read(join(dir, "config.bu")),
+        expectedOut: read(join(dir, "expected.ign")),
+        expectedErr: read(join(dir, "expected.stderr")),
+        expectedExit: Number(read(join(dir, "expected.exit")).trim()),
+      };
+    });
+}
+
+/** Replaces gzip data URLs by their decoded content: Go's deflate bytes differ from zlib's. */
+export function normalizeGzip(text: string): string {
+  return text.replace(/"data:;base64,([A-Za-z0-9+/=]+)"/g, (m, b64: string) => {
+    try {
+      return `"<gzip:${gunzipSync(Buffer.from(b64, "base64")).toString("base64")}>"`;
+    } catch {
+      return m;
+    }
+  });
+}
+
+const LOCATED = /^(error|warning|info) at (\$[^,]*), line (\d+) col (\d+): (.*)$/i;
+
+/** The located diagnostic lines of a stderr text, as the conformance checker compares them. */
+export function locatedLines(stderr: string): string[] {
+  return stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => LOCATED.test(l))
+    .map((l) => l.toLowerCase());
+}
+
+/** The line number a YAML parser error names (`yaml: line 4: ...`). */
+export function yamlLine(stderr: string): string | undefined {
+  return /line (\d+)/.exec(stderr)?.[1];
+}
