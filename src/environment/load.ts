@@ -1,0 +1,396 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname, extname, isAbsolute, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { HomelabError, type HomelabErrorDetail } from "../errors/index.js";
+import type { PlanWarning } from "../plan/types.js";
+import { environmentErrorMap, environmentIssues, formatFieldPath } from "./issues.js";
+import { type FieldPath, locateFields } from "./locate.js";
+import { type Environment, EnvironmentSchema, type Snippet } from "./schema.js";
+import { expandPath, isPublicKeyLine, looksLikeKeyLine, readPublicKeyFile } from "./ssh-keys.js";
+
+export interface LoadEnvironmentOptions {
+  /** Directory names and relative paths are resolved from (the repository root, usually). */
+  readonly cwd: string;
+  /** The user's home directory, for `~` in SSH key and snippet paths (the CLI passes it). */
+  readonly home: string;
+}
+
+export interface LoadedEnvironment {
+  /**
+   * The validated environment, defaults filled in. `ssh.authorizedKeys` holds key lines only
+   * (paths were read), and snippet `{ path }`s are absolute (their text is in `snippetSources`).
+   */
+  readonly environment: Environment;
+  /** The file as the user would type it: relative to `cwd` when inside it. */
+  readonly file: string;
+  readonly absoluteFile: string;
+  readonly warnings: readonly PlanWarning[];
+  /** Text of every snippet file, by absolute path. */
+  readonly snippetSources: ReadonlyMap<string, string>;
+}
+
+/** File types an environment may be written in, in lookup order for a bare name. */
+const EXTENSIONS = [".ts", ".mts", ".js", ".mjs", ".json"] as const;
+const ENVIRONMENTS_DIR = "environments";
+
+/**
+ * Loads `environments/<name>.ts` (or a path to a .ts/.mts/.js/.mjs/.json file), validates it
+ * against the schema and resolves what it refers to: SSH key files and snippet files, relative
+ * to the environment file. Every problem is a located HomelabError; nothing is written.
+ */
+export async function loadEnvironment(
+  nameOrPath: string,
+  options: LoadEnvironmentOptions,
+): Promise<LoadedEnvironment> {
+  const { absoluteFile, byName } = await resolveEnvironmentFile(nameOrPath, options.cwd);
+  const file = displayPath(absoluteFile, options.cwd);
+  const value = await loadEnvironmentValue(absoluteFile, file);
+  const environment = await validate(value, absoluteFile, file);
+  if (byName && environment.name !== nameOrPath) {
+    await throwLocated(
+      "env-invalid",
+      `the environment in ${file} is named "${environment.name}", not "${nameOrPath}"`,
+      {
+        absoluteFile,
+        file,
+        path: ["name"],
+        fix: `Set name: "${nameOrPath}" (the name picks the state directory, so it must match the file name), or rename the file.`,
+      },
+    );
+  }
+  const baseDir = dirname(absoluteFile);
+  const authorizedKeys = await resolveSshKeys(environment, {
+    absoluteFile,
+    file,
+    baseDir,
+    home: options.home,
+  });
+  const snippetSources = new Map<string, string>();
+  const resolved: Environment = {
+    ...environment,
+    ssh: { ...environment.ssh, authorizedKeys },
+    servers: {
+      ...environment.servers,
+      snippets: await resolveSnippets(environment.servers.snippets, ["servers", "snippets"], snippetSources, {
+        absoluteFile,
+        file,
+        baseDir,
+        home: options.home,
+      }),
+    },
+    agents: {
+      ...environment.agents,
+      snippets: await resolveSnippets(environment.agents.snippets, ["agents", "snippets"], snippetSources, {
+        absoluteFile,
+        file,
+        baseDir,
+        home: options.home,
+      }),
+    },
+    nodes: Object.fromEntries(
+      await Promise.all(
+        Object.entries(environment.nodes).map(async ([name, override]) => [
+          name,
+          override.snippets === undefined
+            ? override
+            : {
+                ...override,
+                snippets: await resolveSnippets(
+                  override.snippets,
+                  ["nodes", name, "snippets"],
+                  snippetSources,
+                  {
+                    absoluteFile,
+                    file,
+                    baseDir,
+                    home: options.home,
+                  },
+                ),
+              },
+        ]),
+      ),
+    ),
+  };
+  return { environment: resolved, file, absoluteFile, warnings: [], snippetSources };
+}
+
+function displayPath(absolute: string, cwd: string): string {
+  const rel = relative(cwd, absolute);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : absolute;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function resolveEnvironmentFile(
+  nameOrPath: string,
+  cwd: string,
+): Promise<{ absoluteFile: string; byName: boolean }> {
+  const looksLikePath =
+    nameOrPath.includes("/") ||
+    nameOrPath.includes("\\") ||
+    (EXTENSIONS as readonly string[]).includes(extname(nameOrPath));
+  if (looksLikePath) {
+    const absoluteFile = resolve(cwd, nameOrPath);
+    if (!(EXTENSIONS as readonly string[]).includes(extname(absoluteFile))) {
+      throw new HomelabError("env-not-found", `${nameOrPath} is not an environment file`, {
+        where: { file: nameOrPath },
+        fix: `Environment files end in ${EXTENSIONS.join(", ")}.`,
+      });
+    }
+    if (!(await isFile(absoluteFile))) {
+      throw new HomelabError("env-not-found", `no environment file at ${nameOrPath}`, {
+        where: { file: nameOrPath },
+        fix: "Check the path, or give an environment name such as `development` to use environments/development.ts.",
+      });
+    }
+    return { absoluteFile, byName: false };
+  }
+  for (const extension of EXTENSIONS) {
+    const candidate = resolve(cwd, ENVIRONMENTS_DIR, `${nameOrPath}${extension}`);
+    if (await isFile(candidate)) return { absoluteFile: candidate, byName: true };
+  }
+  const available = await listEnvironmentNames(resolve(cwd, ENVIRONMENTS_DIR));
+  throw new HomelabError("env-not-found", `no environment named "${nameOrPath}"`, {
+    where: { file: `${ENVIRONMENTS_DIR}/${nameOrPath}.ts` },
+    fix:
+      available.length > 0
+        ? `Use one of: ${available.join(", ")} — or create ${ENVIRONMENTS_DIR}/${nameOrPath}.ts (copy development.ts).`
+        : `Run homelab from the repository root (where ${ENVIRONMENTS_DIR}/ is), or pass a path to an environment file.`,
+  });
+}
+
+/** Environment names in a directory (files with a known extension), sorted. */
+export async function listEnvironmentNames(directory: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const names = new Set<string>();
+  for (const entry of entries) {
+    const extension = extname(entry);
+    if ((EXTENSIONS as readonly string[]).includes(extension) && !entry.endsWith(".d.ts")) {
+      names.add(basename(entry, extension));
+    }
+  }
+  return [...names].sort();
+}
+
+/** The default export (or JSON value) of an environment file, unvalidated. */
+export async function loadEnvironmentValue(absoluteFile: string, file: string): Promise<unknown> {
+  if (absoluteFile.endsWith(".json")) {
+    const text = await readFile(absoluteFile, "utf8");
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new HomelabError("env-load-failed", `${file} is not valid JSON: ${(error as Error).message}`, {
+        where: { file },
+        cause: error,
+        fix: "Fix the JSON syntax (an editor with schema/environment.schema.json points at the problem).",
+      });
+    }
+  }
+  let loaded: unknown;
+  try {
+    const { createJiti } = await import("jiti");
+    // No module or file-system cache: the file is read fresh and nothing is written next to it.
+    const jiti = createJiti(pathToFileURL(absoluteFile).href, {
+      moduleCache: false,
+      fsCache: false,
+      interopDefault: true,
+    });
+    loaded = await jiti.import(absoluteFile, { default: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /:(\d+):(\d+)\b/.exec(message) ?? /\((\d+):(\d+)\)/.exec(message);
+    throw new HomelabError("env-load-failed", `${file} cannot be loaded: ${message.split("\n")[0]}`, {
+      where: position ? { file, line: Number(position[1]), column: Number(position[2]) } : { file },
+      cause: error,
+      fix:
+        "Fix the file so that it evaluates to an environment object (`export default { … }`). " +
+        "It runs as TypeScript with no type checking; `npx tsc --noEmit` shows type errors.",
+    });
+  }
+  if (loaded === null || typeof loaded !== "object" || Array.isArray(loaded)) {
+    throw new HomelabError("env-invalid", `${file} must export an environment object as its default export`, {
+      where: { file },
+      fix: "Write `export default { name: …, prefix: …, … }`.",
+    });
+  }
+  return loaded;
+}
+
+async function validate(value: unknown, absoluteFile: string, file: string): Promise<Environment> {
+  const result = EnvironmentSchema.safeParse(value, { error: environmentErrorMap });
+  if (result.success) return result.data;
+  const issues = environmentIssues(EnvironmentSchema, result.error);
+  const located = await locateDetails(
+    absoluteFile,
+    file,
+    issues.map((issue) => ({ path: issue.path, message: issue.message })),
+  );
+  // In the order they appear in the file (zod reports them in schema order).
+  const position = (d: HomelabErrorDetail) =>
+    (d.where?.line ?? Number.MAX_SAFE_INTEGER) * 10_000 + (d.where?.column ?? 0);
+  const details = [...located].sort((a, b) => position(a) - position(b));
+  const fix = "schema/environment.schema.json describes every field and its default.";
+  const [only] = details;
+  if (details.length === 1 && only) {
+    throw new HomelabError("env-invalid", only.message, {
+      where: only.where ?? { file },
+      fix: `Correct the field. ${fix}`,
+    });
+  }
+  throw new HomelabError(
+    "env-invalid",
+    `does not match the environment schema (${details.length} problems)`,
+    {
+      where: { file },
+      details,
+      fix: `Correct the fields listed above. ${fix}`,
+    },
+  );
+}
+
+/** Details with file, line and column for each field path (one parse of the source). */
+export async function locateDetails(
+  absoluteFile: string,
+  file: string,
+  problems: readonly { path: FieldPath; message: string }[],
+): Promise<HomelabErrorDetail[]> {
+  let positions: ({ line: number; column: number } | undefined)[] = [];
+  try {
+    const text = await readFile(absoluteFile, "utf8");
+    positions = await locateFields(
+      text,
+      absoluteFile,
+      problems.map((p) => p.path),
+    );
+  } catch {
+    // Locating is a courtesy: without TypeScript or the source, the field path still says where.
+  }
+  return problems.map((problem, index) => ({
+    message: problem.message,
+    where: { file, ...positions[index], path: formatFieldPath(problem.path) },
+  }));
+}
+
+interface LocatedErrorOptions {
+  readonly absoluteFile: string;
+  readonly file: string;
+  readonly path: FieldPath;
+  readonly fix: string;
+  readonly cause?: unknown;
+}
+
+async function throwLocated(
+  code: "env-invalid" | "env-ssh-key-not-found" | "env-snippet-invalid",
+  message: string,
+  options: LocatedErrorOptions,
+): Promise<never> {
+  const [detail] = await locateDetails(options.absoluteFile, options.file, [{ path: options.path, message }]);
+  throw new HomelabError(code, message, {
+    where: detail?.where ?? { file: options.file },
+    fix: options.fix,
+    cause: options.cause,
+  });
+}
+
+interface ResolveContext {
+  readonly absoluteFile: string;
+  readonly file: string;
+  readonly baseDir: string;
+  readonly home: string;
+}
+
+async function resolveSshKeys(environment: Environment, context: ResolveContext): Promise<string[]> {
+  const keys: string[] = [];
+  for (const [index, entry] of environment.ssh.authorizedKeys.entries()) {
+    const path: FieldPath = ["ssh", "authorizedKeys", index];
+    const trimmed = entry.trim();
+    if (looksLikeKeyLine(trimmed)) {
+      if (!isPublicKeyLine(trimmed)) {
+        await throwLocated(
+          "env-invalid",
+          "not a valid SSH public key line (one key per entry, on one line)",
+          {
+            ...context,
+            path,
+            fix: "Paste the single line of your .pub file (e.g. `cat ~/.ssh/id_ed25519.pub`), or give the path to the file.",
+          },
+        );
+      }
+      keys.push(trimmed);
+      continue;
+    }
+    const absolute = expandPath(trimmed, context.home, context.baseDir);
+    const result = await readPublicKeyFile(absolute);
+    if (result.kind === "missing") {
+      await throwLocated(
+        "env-ssh-key-not-found",
+        `SSH public key file ${trimmed} cannot be read (looked at ${absolute})`,
+        {
+          ...context,
+          path,
+          fix:
+            "Create the key (`ssh-keygen -t ed25519`), correct the path, or remove the entry: homelab's own key " +
+            "(in its state directory) always gives `homelab ssh` access.",
+        },
+      );
+    } else if (result.kind === "private-key") {
+      await throwLocated("env-invalid", `${trimmed} is a private key; list the public key (.pub) instead`, {
+        ...context,
+        path,
+        fix: `Use ${trimmed.endsWith(".pub") ? trimmed : `${trimmed}.pub`}. Never put a private key in an environment.`,
+      });
+    } else if (result.kind === "not-a-key") {
+      await throwLocated("env-invalid", `${trimmed} line ${result.line} is not an SSH public key line`, {
+        ...context,
+        path,
+        fix: "Point at a .pub file made by ssh-keygen (one `ssh-ed25519 AAAA… comment` line per key).",
+      });
+    } else {
+      keys.push(...result.keys);
+    }
+  }
+  return [...new Set(keys)];
+}
+
+async function resolveSnippets(
+  snippets: readonly Snippet[],
+  path: FieldPath,
+  sources: Map<string, string>,
+  context: ResolveContext,
+): Promise<Snippet[]> {
+  const resolved: Snippet[] = [];
+  for (const [index, snippet] of snippets.entries()) {
+    if (typeof snippet === "string") {
+      resolved.push(snippet);
+      continue;
+    }
+    const absolute = expandPath(snippet.path, context.home, context.baseDir);
+    try {
+      sources.set(absolute, await readFile(absolute, "utf8"));
+    } catch (error) {
+      await throwLocated(
+        "env-snippet-invalid",
+        `snippet file ${snippet.path} cannot be read (looked at ${absolute})`,
+        {
+          ...context,
+          path: [...path, index, "path"],
+          cause: error,
+          fix: "Snippet paths are relative to the environment file. Correct the path or create the .bu file.",
+        },
+      );
+    }
+    resolved.push({ path: absolute });
+  }
+  return resolved;
+}

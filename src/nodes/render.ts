@@ -1,0 +1,200 @@
+import { isAbsolute } from "node:path";
+import { type ButaneDiagnostic, compileButane, formatDiagnostic } from "../butane/index.js";
+import { isPublicKeyLine } from "../environment/ssh-keys.js";
+import { HomelabError, type SourceLocation } from "../errors/index.js";
+import type { ClusterPlan, NodePlan, ResolvedSnippet } from "../plan/types.js";
+import {
+  hostnameFile,
+  joinEnvironment,
+  k3sConfigYaml,
+  STATIC_NETWORK_PATH,
+  staticNetworkFile,
+  updateConf,
+} from "./files.js";
+import { renderTemplate, type TemplateValue } from "./template.js";
+import { roleTemplate, waitForServerScript } from "./templates.js";
+
+/**
+ * A file the caller adds to one node (e.g. the Flux bootstrap manifests on the first server):
+ * either inline `contents`, or a `source` Ignition downloads at first boot and accepts only if
+ * its SHA-256 matches.
+ */
+export type ExtraNodeFile =
+  | {
+      /** Absolute path on the node. */
+      readonly path: string;
+      /** Permission bits, e.g. 0o600. */
+      readonly mode: number;
+      readonly contents: string;
+    }
+  | {
+      readonly path: string;
+      readonly mode: number;
+      readonly source: { readonly url: string; readonly sha256: string };
+    };
+
+export interface NodeConfigInputs {
+  /** The environment's k3s token (see secrets/ensureK3sToken). Written only into config.yaml (0600). */
+  readonly k3sToken: string;
+  /**
+   * Key lines for user core, already resolved: homelab's own public key first, then the
+   * environment's `ssh.authorizedKeys` (as LoadedEnvironment has them).
+   */
+  readonly sshPublicKeys: readonly string[];
+  /** The k3s binary to install, from the lock file: https URL and lowercase hex SHA-256. */
+  readonly k3sBinary: { readonly url: string; readonly sha256: string };
+  /** Extra files per node name. */
+  readonly extraFiles?: ReadonlyMap<string, readonly ExtraNodeFile[]>;
+  /** Directory that `local:` references in snippets are relative to (usually the environment file's). */
+  readonly filesDir?: string;
+}
+
+export interface RenderedNodeConfig {
+  readonly node: NodePlan;
+  /** The node's Butane config, self-contained: compiling it gives `ignition`. */
+  readonly butane: string;
+  /** The Ignition config (spec 3.3.0), as the compiler prints it, newline-terminated. */
+  readonly ignition: string;
+}
+
+/** Ignition spec the templates target (Butane flatcar 1.0.0); a snippet must not need a newer one. */
+const TEMPLATE_IGNITION_VERSION = "3.3.0";
+
+/**
+ * The Butane and Ignition config of every node of the plan, in plan order. The role's
+ * template is filled with typed values, then compiled in strict mode; the environment's
+ * snippets are compiled on their own (errors name the snippet) and merged by Ignition.
+ *
+ * Deterministic: the same plan and inputs give byte-identical output, which is what lets a
+ * change in a node's Ignition be noticed — and the node replaced, since Ignition runs once.
+ */
+export function renderNodeConfigs(plan: ClusterPlan, inputs: NodeConfigInputs): RenderedNodeConfig[] {
+  checkInputs(plan, inputs);
+  const compiledSnippets = new Map<string, string>();
+  return plan.nodes.map((node) => {
+    const snippetConfigs = node.snippets.map((snippet) => ({
+      inline: compileSnippet(snippet, inputs, compiledSnippets),
+    }));
+    const values: Record<string, TemplateValue> = {
+      snippetConfigs,
+      sshAuthorizedKeys: [...inputs.sshPublicKeys],
+      hostnameFile: hostnameFile(node),
+      updateConf: updateConf(plan.environment),
+      k3sBinaryUrl: inputs.k3sBinary.url,
+      k3sBinaryHash: `sha256-${inputs.k3sBinary.sha256}`,
+      k3sConfig: k3sConfigYaml(plan, node, inputs.k3sToken),
+      joinEnvironment: joinEnvironment(plan, node),
+      waitForServerScript: waitForServerScript(),
+      // Static in both modes. In NAT mode the libvirt network's DHCP reservations are written once
+      // and then ignored by OpenTofu (see src/tofu), so a node added later has none: its address
+      // must come from its own Ignition, like every other fact about the node.
+      networkFiles: [
+        { path: STATIC_NETWORK_PATH, mode: 0o644, contents: { inline: staticNetworkFile(plan, node) } },
+      ],
+      extraFiles: (inputs.extraFiles?.get(node.name) ?? []).map((file) => ({
+        path: file.path,
+        mode: file.mode,
+        overwrite: true,
+        contents:
+          "contents" in file
+            ? { inline: file.contents }
+            : { source: file.source.url, verification: { hash: `sha256-${file.source.sha256}` } },
+      })),
+    };
+    const butane = renderTemplate(roleTemplate(node.role), values);
+    const result = compileButane(butane, { strict: true, pretty: false });
+    if (!result.ok || result.ignition === undefined || result.diagnostics.length > 0) {
+      const problems = result.diagnostics.map(formatDiagnostic);
+      throw new HomelabError(
+        "internal",
+        `the generated Butane config of ${node.name} does not compile cleanly`,
+        {
+          details: [...problems, ...(result.summary ? [result.summary] : [])].map((message) => ({ message })),
+          fix: "This is a bug in homelab's node templates (butane-configs/). Please report it with the details above.",
+        },
+      );
+    }
+    return { node, butane, ignition: result.ignition };
+  });
+}
+
+function checkInputs(plan: ClusterPlan, inputs: NodeConfigInputs): void {
+  const bug = (message: string) =>
+    new HomelabError("internal", message, {
+      fix: "The caller of renderNodeConfigs passed invalid inputs; this is a bug.",
+    });
+  if (!/^[0-9a-f]{64}$/.test(inputs.k3sBinary.sha256))
+    throw bug("k3sBinary.sha256 must be 64 lowercase hex digits");
+  if (!/^https?:\/\/[^\s]+$/.test(inputs.k3sBinary.url)) throw bug("k3sBinary.url must be an http(s) URL");
+  if (inputs.k3sToken.length < 16 || /[\s"'\\]/.test(inputs.k3sToken))
+    throw bug("the k3s token is malformed");
+  for (const key of inputs.sshPublicKeys) {
+    if (!isPublicKeyLine(key)) throw bug(`not a single SSH public key line: ${key.slice(0, 40)}…`);
+  }
+  const names = new Set(plan.nodes.map((n) => n.name));
+  for (const [name, files] of inputs.extraFiles ?? []) {
+    if (!names.has(name)) throw bug(`extra files for ${name}, which is not a node of the plan`);
+    for (const file of files) {
+      if (!isAbsolute(file.path)) throw bug(`extra file path ${file.path} is not absolute`);
+      if (!Number.isInteger(file.mode) || file.mode < 0 || file.mode > 0o7777)
+        throw bug(`bad mode for ${file.path}`);
+      if ("source" in file && !/^[0-9a-f]{64}$/.test(file.source.sha256))
+        throw bug(`bad sha256 for ${file.path}`);
+    }
+  }
+}
+
+/** Where a snippet's problem is: `file: servers.snippets.0` origins name the env file and field. */
+function snippetLocation(snippet: ResolvedSnippet, diagnostic: ButaneDiagnostic | undefined): SourceLocation {
+  const inline = /^(.*): ((?:servers|agents|nodes)\..*)$/.exec(snippet.origin);
+  if (inline) return { file: inline[1]!, path: inline[2]! };
+  return {
+    file: snippet.origin,
+    ...(diagnostic?.line === undefined ? {} : { line: diagnostic.line }),
+    ...(diagnostic?.column === undefined ? {} : { column: diagnostic.column }),
+    ...(diagnostic ? { path: diagnostic.path } : {}),
+  };
+}
+
+function compileSnippet(
+  snippet: ResolvedSnippet,
+  inputs: NodeConfigInputs,
+  cache: Map<string, string>,
+): string {
+  const key = `${snippet.origin}\0${snippet.source}`;
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const result = compileButane(snippet.source, {
+    strict: true,
+    pretty: false,
+    ...(inputs.filesDir === undefined ? {} : { filesDir: inputs.filesDir }),
+  });
+  const first = result.diagnostics[0];
+  if (!result.ok || result.ignition === undefined) {
+    const lines = result.diagnostics.map(formatDiagnostic);
+    throw new HomelabError(
+      "env-snippet-invalid",
+      `Butane snippet ${snippet.origin} does not compile: ${lines[0] ?? result.summary ?? "unknown error"}`,
+      {
+        where: snippetLocation(snippet, first),
+        details: lines.slice(1).map((message) => ({ message })),
+        fix:
+          "Fix the snippet (a complete Butane config with `variant: flatcar` and `version: 1.0.0`). " +
+          "`homelab butane --strict FILE` shows the same diagnostics; warnings count as errors here.",
+      },
+    );
+  }
+  if (result.ignitionVersion && result.ignitionVersion !== TEMPLATE_IGNITION_VERSION) {
+    throw new HomelabError(
+      "env-snippet-invalid",
+      `Butane snippet ${snippet.origin} produces Ignition ${result.ignitionVersion}; homelab's node configs use ${TEMPLATE_IGNITION_VERSION}`,
+      {
+        where: snippetLocation(snippet, undefined),
+        fix: "Write the snippet as `variant: flatcar` / `version: 1.0.0` (Ignition 3.3.0).",
+      },
+    );
+  }
+  const ignition = result.ignition.trimEnd();
+  cache.set(key, ignition);
+  return ignition;
+}

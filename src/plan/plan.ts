@@ -1,0 +1,523 @@
+import { posix } from "node:path";
+import type { Environment, NodeOverride, Snippet } from "../environment/schema.js";
+import { type ErrorCode, HomelabError } from "../errors/index.js";
+import { checkK3sConfig, managedKeyField } from "../k3s/index.js";
+import {
+  formatIpv4,
+  hostAddress,
+  type Ipv4Network,
+  isHostAddress,
+  netmask,
+  overlaps,
+  parseCidr,
+  parseIpv4,
+} from "./ipv4.js";
+import { deriveMac } from "./mac.js";
+import type {
+  ClusterPlan,
+  NetworkPlan,
+  NodePlan,
+  NodeRole,
+  PlanWarning,
+  PoolPlan,
+  ResolvedSnippet,
+} from "./types.js";
+
+/** Memory k3s needs per role, in MiB (docs.k3s.io/installation/requirements: server 2 GB, agent 512 MB). */
+export const MINIMUM_MEMORY_MIB: Readonly<Record<NodeRole, number>> = { server: 2048, agent: 512 };
+
+/** libvirt's own NAT network on most hosts; a second network on it breaks both. */
+export const LIBVIRT_DEFAULT_NETWORK = "192.168.122.0/24";
+
+/** Where libvirt's `default` storage pool lives; homelab never creates a second pool there. */
+const LIBVIRT_DEFAULT_POOL_PATH = "/var/lib/libvirt/images";
+
+/** Another environment of the same repository, to check that the two can run side by side. */
+export interface SiblingEnvironment {
+  readonly file: string;
+  readonly environment: Environment;
+}
+
+export interface PlanOptions {
+  /** The environment file as the user would type it; every error names it. */
+  readonly file: string;
+  /** Text of `{ path }` snippets by absolute path (`LoadedEnvironment.snippetSources`). */
+  readonly snippetSources?: ReadonlyMap<string, string>;
+  /** Other environments (e.g. the rest of environments/); networks and prefixes must not clash. */
+  readonly siblings?: readonly SiblingEnvironment[];
+}
+
+/** A problem found while planning: a field path (array form, for locating) and what to do. */
+export interface PlanProblem {
+  readonly code: ErrorCode;
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  readonly fix: string;
+}
+
+/** Thrown by planCluster: a HomelabError that also carries the problems with array paths. */
+export class PlanError extends HomelabError {
+  readonly problems: readonly PlanProblem[];
+  constructor(file: string, problems: readonly PlanProblem[]) {
+    const [first] = problems;
+    if (!first) throw new RangeError("PlanError needs at least one problem");
+    const pathText = (p: PlanProblem) => formatPath(p.path);
+    super(
+      first.code,
+      problems.length === 1 ? first.message : `${first.message} (and ${problems.length - 1} more problems)`,
+      {
+        where: { file, path: pathText(first) },
+        fix: first.fix,
+        details:
+          problems.length === 1
+            ? []
+            : problems.map((p) => ({
+                message: `[${p.code}] ${p.message}`,
+                where: { file, path: pathText(p) },
+              })),
+      },
+    );
+    this.problems = problems;
+  }
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.map(String).join(".");
+}
+
+interface DraftNode {
+  name: string;
+  role: NodeRole;
+  index: number;
+  address: number;
+  addressPath: (string | number)[];
+  mac: string;
+  macPath: (string | number)[] | undefined;
+  vcpu: number;
+  memoryMiB: number;
+  memoryPath: (string | number)[];
+  diskGiB: number;
+  labels: string[];
+  taints: string[];
+  snippets: ResolvedSnippet[];
+}
+
+/**
+ * Resolves an environment into concrete nodes: names, addresses, MACs, sizes, labels,
+ * snippets. Pure: no I/O, same input, same plan. Refuses, with every problem at once, what
+ * could not work: no server, names that are not DNS labels, addresses outside the network or
+ * shared, networks that overlap libvirt's default, the k3s pod/service networks or another
+ * environment, memory below k3s's minimum, k3s config keys the role does not accept, and
+ * overrides for nodes that do not exist. Warns about an even number of servers.
+ */
+export function planCluster(environment: Environment, options: PlanOptions): ClusterPlan {
+  const problems: PlanProblem[] = [];
+  const warnings: PlanWarning[] = [];
+  const problem = (code: ErrorCode, path: (string | number)[], message: string, fix: string) =>
+    problems.push({ code, path, message, fix });
+
+  if (environment.servers.count < 1) {
+    problem(
+      "env-no-server",
+      ["servers", "count"],
+      "the environment has no server: k3s needs at least one",
+      "Set servers.count to 1 (or 3 for a highly available control plane).",
+    );
+  } else if (environment.servers.count % 2 === 0) {
+    warnings.push({
+      message:
+        `${environment.servers.count} servers: etcd needs a majority, so an even number tolerates no more ` +
+        `failures than ${environment.servers.count - 1} — use an odd number`,
+      where: { file: options.file, path: "servers.count" },
+    });
+  }
+
+  if (environment.gitops && environment.updates.strategy !== "off") {
+    // kured (kubernetes/infrastructure/controllers) drains and reboots one node at a time after
+    // an update; Flatcar's own reboot would race it and skip the drain.
+    warnings.push({
+      message:
+        `updates.strategy is "${environment.updates.strategy}" while GitOps installs kured: Flatcar would reboot ` +
+        'nodes without draining them — set updates.strategy to "off" and let kured coordinate reboots',
+      where: { file: options.file, path: "updates.strategy" },
+    });
+  }
+
+  const network = planNetwork(environment, problem);
+  const pool = planPool(environment, problem);
+  const nodes = draftNodes(environment, network, options, problem);
+  checkOverrides(environment, nodes, problem);
+  checkUniqueness(nodes, problem);
+  checkMemory(nodes, problem);
+  checkK3sExtras(environment, problem);
+  checkSiblings(environment, options.siblings ?? [], options.file, warnings);
+
+  if (problems.length > 0) throw new PlanError(options.file, problems);
+
+  const planned: NodePlan[] = nodes.map((node) => ({
+    name: node.name,
+    role: node.role,
+    index: node.index,
+    address: formatIpv4(node.address),
+    mac: node.mac,
+    vcpu: node.vcpu,
+    memoryMiB: node.memoryMiB,
+    diskGiB: node.diskGiB,
+    clusterInit: node.role === "server" && node.index === 1,
+    labels: node.labels,
+    taints: node.taints,
+    snippets: node.snippets,
+  }));
+  const firstServer = planned.find((node) => node.clusterInit);
+  if (!firstServer) throw new HomelabError("internal", "a plan without a first server passed validation");
+  return {
+    environment,
+    nodes: planned,
+    firstServer,
+    network: network.plan,
+    pool,
+    warnings,
+  };
+}
+
+type Report = (code: ErrorCode, path: (string | number)[], message: string, fix: string) => void;
+
+interface PlannedNetwork {
+  readonly plan: NetworkPlan;
+  readonly range: Ipv4Network;
+  readonly gateway: number;
+}
+
+function planNetwork(environment: Environment, problem: Report): PlannedNetwork {
+  const { network: input, k3s } = environment;
+  const range = parseCidr(input.cidr);
+  if (range.cidr !== input.cidr) {
+    problem(
+      "env-invalid",
+      ["network", "cidr"],
+      `${input.cidr} has host bits set; the network is ${range.cidr}`,
+      `Write cidr: "${range.cidr}".`,
+    );
+  }
+  if (range.prefixLength > 29) {
+    problem(
+      "env-invalid",
+      ["network", "cidr"],
+      `${input.cidr} is too small for a cluster (a /29 holds 6 hosts)`,
+      "Use a /24 such as 192.168.140.0/24.",
+    );
+  }
+  const gateway = input.gateway === undefined ? hostAddress(range, 1) : parseIpv4(input.gateway);
+  if (input.gateway !== undefined && !isHostAddress(range, gateway)) {
+    problem(
+      "env-address-outside-network",
+      ["network", "gateway"],
+      `gateway ${input.gateway} is not a host address of ${range.cidr}`,
+      `Use an address inside ${range.cidr}, e.g. ${formatIpv4(hostAddress(range, 1))}.`,
+    );
+  }
+  if (input.mode === "bridge" && input.bridge === undefined) {
+    problem(
+      "env-invalid",
+      ["network", "bridge"],
+      'bridge mode needs the name of an existing host bridge (network.bridge, e.g. "br0")',
+      'Set network.bridge to the bridge your LAN interface is enslaved to (`ip link show type bridge`), or use mode: "nat".',
+    );
+  }
+  const defaultNetwork = parseCidr(LIBVIRT_DEFAULT_NETWORK);
+  if (overlaps(range, defaultNetwork)) {
+    problem(
+      "env-network-collision",
+      ["network", "cidr"],
+      `${range.cidr} overlaps libvirt's default network ${LIBVIRT_DEFAULT_NETWORK}`,
+      "Pick another private range, e.g. 192.168.140.0/24 (development), .141 (staging), .142 (production).",
+    );
+  }
+  const clusterCidr = parseCidr(k3s.clusterCidr);
+  const serviceCidr = parseCidr(k3s.serviceCidr);
+  for (const [field, other] of [
+    ["clusterCidr", clusterCidr],
+    ["serviceCidr", serviceCidr],
+  ] as const) {
+    if (overlaps(range, other)) {
+      problem(
+        "env-network-collision",
+        ["network", "cidr"],
+        `${range.cidr} overlaps the k3s ${field === "clusterCidr" ? "pod" : "service"} network ${other.cidr} (k3s.${field})`,
+        `Node, pod and service networks must be disjoint: change network.cidr or k3s.${field}.`,
+      );
+    }
+  }
+  if (overlaps(clusterCidr, serviceCidr)) {
+    problem(
+      "env-network-collision",
+      ["k3s", "serviceCidr"],
+      `the k3s service network ${serviceCidr.cidr} overlaps the pod network ${clusterCidr.cidr}`,
+      "Use disjoint ranges, e.g. the k3s defaults 10.42.0.0/16 (pods) and 10.43.0.0/16 (services).",
+    );
+  }
+  const dns = input.dns ?? [formatIpv4(gateway)];
+  const plan: NetworkPlan = {
+    mode: input.mode,
+    cidr: range.cidr,
+    networkAddress: formatIpv4(range.base),
+    prefixLength: range.prefixLength,
+    netmask: netmask(range.prefixLength),
+    gateway: formatIpv4(gateway),
+    dns,
+    ...(input.domain === undefined ? {} : { domain: input.domain }),
+    ...(input.mode === "nat" ? { libvirtNetworkName: input.name ?? `${environment.prefix}-net` } : {}),
+    ...(input.mode === "bridge" && input.bridge !== undefined ? { bridge: input.bridge } : {}),
+  };
+  return { plan, range, gateway };
+}
+
+function planPool(environment: Environment, problem: Report): PoolPlan {
+  const { pool, prefix } = environment;
+  if (pool.existing) {
+    if (pool.path !== undefined) {
+      problem(
+        "env-invalid",
+        ["pool", "path"],
+        "pool.path is only for a pool homelab creates; an existing pool already has its directory",
+        "Remove pool.path, or set existing: false to have homelab create the pool there.",
+      );
+    }
+    return { name: pool.name ?? "default", existing: true };
+  }
+  const path = posix.normalize(pool.path ?? `/var/lib/libvirt/homelab/${prefix}`).replace(/\/+$/, "");
+  if (path === LIBVIRT_DEFAULT_POOL_PATH) {
+    problem(
+      "env-invalid",
+      ["pool", "path"],
+      `${LIBVIRT_DEFAULT_POOL_PATH} belongs to libvirt's "default" pool; a second pool on the same directory conflicts with it`,
+      'Reuse the default pool with pool: { existing: true, name: "default" }, or choose another directory.',
+    );
+  }
+  return { name: pool.name ?? prefix, path, existing: false };
+}
+
+function resolveSnippets(
+  snippets: readonly Snippet[],
+  path: (string | number)[],
+  options: PlanOptions,
+  problem: Report,
+): ResolvedSnippet[] {
+  return snippets.flatMap((snippet, index) => {
+    if (typeof snippet === "string")
+      return [{ source: snippet, origin: `${options.file}: ${formatPath([...path, index])}` }];
+    const source = options.snippetSources?.get(snippet.path);
+    if (source === undefined) {
+      problem(
+        "env-snippet-invalid",
+        [...path, index, "path"],
+        `snippet file ${snippet.path} was not loaded`,
+        "Load the environment with loadEnvironment(), which reads snippet files relative to the environment file.",
+      );
+      return [];
+    }
+    return [{ source, origin: snippet.path }];
+  });
+}
+
+function draftNodes(
+  environment: Environment,
+  network: PlannedNetwork,
+  options: PlanOptions,
+  problem: Report,
+): DraftNode[] {
+  const nodes: DraftNode[] = [];
+  const tooLong = `${environment.prefix}-server-${Math.max(environment.servers.count, environment.agents.count)}`;
+  if (tooLong.length > 63) {
+    problem(
+      "env-invalid",
+      ["prefix"],
+      `node names such as ${tooLong} would be longer than 63 characters, the limit of a DNS label`,
+      "Use a shorter prefix.",
+    );
+  }
+  for (const role of ["server", "agent"] as const) {
+    const poolKey = role === "server" ? "servers" : "agents";
+    const pool = environment[poolKey];
+    const poolSnippets = resolveSnippets(pool.snippets, [poolKey, "snippets"], options, problem);
+    for (let index = 1; index <= pool.count; index++) {
+      const name = `${environment.prefix}-${role}-${index}`;
+      const override: NodeOverride = environment.nodes[name] ?? {};
+      const host = pool.firstHost + index - 1;
+      const address =
+        override.address === undefined ? hostAddress(network.range, host) : parseIpv4(override.address);
+      const addressPath =
+        override.address === undefined ? [poolKey, "firstHost"] : ["nodes", name, "address"];
+      if (!isHostAddress(network.range, address)) {
+        problem(
+          "env-address-outside-network",
+          addressPath,
+          `${name} would get ${formatIpv4(address)}, which is not a host address of ${network.range.cidr}`,
+          override.address === undefined
+            ? `Lower ${poolKey}.firstHost or ${poolKey}.count, or use a larger network.`
+            : `Give ${name} an address inside ${network.range.cidr}.`,
+        );
+      } else if (address === network.gateway) {
+        problem(
+          "env-duplicate-node",
+          addressPath,
+          `${name} would get ${formatIpv4(address)}, the network's gateway`,
+          `Move ${name} (${addressPath.join(".")}) or network.gateway.`,
+        );
+      }
+      nodes.push({
+        name,
+        role,
+        index,
+        address,
+        addressPath,
+        mac: override.mac ?? deriveMac(environment.name, name),
+        macPath: override.mac === undefined ? undefined : ["nodes", name, "mac"],
+        vcpu: override.vcpu ?? pool.vcpu,
+        memoryMiB: override.memoryMiB ?? pool.memoryMiB,
+        memoryPath: override.memoryMiB === undefined ? [poolKey, "memoryMiB"] : ["nodes", name, "memoryMiB"],
+        diskGiB: override.diskGiB ?? pool.diskGiB,
+        labels: unique([`node-type=${role}`, ...pool.labels, ...(override.labels ?? [])]),
+        taints: unique([...pool.taints, ...(override.taints ?? [])]),
+        snippets: [
+          ...poolSnippets,
+          ...resolveSnippets(override.snippets ?? [], ["nodes", name, "snippets"], options, problem),
+        ],
+      });
+    }
+  }
+  return nodes;
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+function checkOverrides(environment: Environment, nodes: readonly DraftNode[], problem: Report): void {
+  const names = new Set(nodes.map((n) => n.name));
+  for (const name of Object.keys(environment.nodes)) {
+    if (!names.has(name)) {
+      problem(
+        "env-invalid",
+        ["nodes", name],
+        `nodes.${name} overrides a node that does not exist`,
+        `This environment's nodes are ${[...names].join(", ") || "none"}. Node names are <prefix>-server-<n> and <prefix>-agent-<n>.`,
+      );
+    }
+  }
+}
+
+function checkUniqueness(nodes: readonly DraftNode[], problem: Report): void {
+  const byAddress = new Map<number, DraftNode>();
+  const byMac = new Map<string, DraftNode>();
+  for (const node of nodes) {
+    const sameAddress = byAddress.get(node.address);
+    if (sameAddress) {
+      problem(
+        "env-duplicate-node",
+        node.addressPath,
+        `${node.name} and ${sameAddress.name} would both get ${formatIpv4(node.address)}`,
+        node.addressPath[0] === "nodes"
+          ? `Give ${node.name} an address of its own.`
+          : "Server and agent address ranges overlap: raise agents.firstHost above servers.firstHost + servers.count, or set nodes.<name>.address.",
+      );
+    } else byAddress.set(node.address, node);
+    const sameMac = byMac.get(node.mac);
+    if (sameMac) {
+      problem(
+        "env-duplicate-node",
+        node.macPath ?? ["nodes", node.name, "mac"],
+        `${node.name} and ${sameMac.name} would both get MAC ${node.mac}`,
+        `Set a distinct nodes.${node.name}.mac (52:54:00:xx:xx:xx).`,
+      );
+    } else byMac.set(node.mac, node);
+  }
+}
+
+function checkMemory(nodes: readonly DraftNode[], problem: Report): void {
+  const reported = new Set<string>();
+  for (const node of nodes) {
+    const minimum = MINIMUM_MEMORY_MIB[node.role];
+    const key = node.memoryPath.join(".");
+    if (node.memoryMiB < minimum && !reported.has(key)) {
+      reported.add(key);
+      problem(
+        "env-memory-too-low",
+        node.memoryPath,
+        `${node.name} has ${node.memoryMiB} MiB of memory; a k3s ${node.role} needs at least ${minimum} MiB`,
+        `Set ${key} to ${minimum} or more (k3s requirements: docs.k3s.io/installation/requirements).`,
+      );
+    }
+  }
+}
+
+function checkK3sExtras(environment: Environment, problem: Report): void {
+  for (const [role, field] of [
+    ["server", "serverConfig"],
+    ["agent", "agentConfig"],
+  ] as const) {
+    const extras = environment.k3s[field];
+    for (const key of Object.keys(extras)) {
+      const managed = managedKeyField(role, key);
+      if (managed) {
+        problem(
+          "env-invalid",
+          ["k3s", field, key],
+          `"${key}" is set by homelab and cannot be overridden in k3s.${field}`,
+          `${managed.charAt(0).toUpperCase()}${managed.slice(1)}.`,
+        );
+      }
+    }
+    for (const found of checkK3sConfig(role, extras)) {
+      if (managedKeyField(role, found.key)) continue;
+      problem(
+        "env-invalid",
+        ["k3s", field, found.key],
+        found.message,
+        role === "agent"
+          ? "Remove the key, or move it to k3s.serverConfig if it is a server option. Valid keys: `k3s agent --help`."
+          : "Remove or correct the key. Valid keys: `k3s server --help` (k3s turns each key into --<key>).",
+      );
+    }
+  }
+}
+
+/**
+ * Environments of one repository should be able to run side by side on one host. A clash with
+ * a sibling is a warning, not an error: the sibling may never be applied on this host, and a
+ * hand-written environment copied from another must still render.
+ */
+function checkSiblings(
+  environment: Environment,
+  siblings: readonly SiblingEnvironment[],
+  file: string,
+  warnings: PlanWarning[],
+): void {
+  const own = parseCidr(environment.network.cidr);
+  for (const sibling of siblings) {
+    const other = sibling.environment;
+    if (other.name === environment.name) continue;
+    if (other.prefix === environment.prefix) {
+      warnings.push({
+        message:
+          `prefix "${environment.prefix}" is also used by environment ${other.name} (${sibling.file}): ` +
+          "their libvirt networks, pools and VMs would clash if both ran on this host",
+        where: { file, path: "prefix" },
+      });
+    }
+    let theirs: Ipv4Network;
+    try {
+      theirs = parseCidr(other.network.cidr);
+    } catch {
+      continue;
+    }
+    if (overlaps(own, theirs)) {
+      warnings.push({
+        message:
+          `network ${own.cidr} overlaps ${theirs.cidr} of environment ${other.name} (${sibling.file}): ` +
+          "the two cannot run side by side on this host",
+        where: { file, path: "network.cidr" },
+      });
+    }
+  }
+}

@@ -1,0 +1,11 @@
+export { assertSecretPermissions, readSecretFile, writeSecretFileAtomic } from "./files.js";
+export { ensureK3sToken, generateK3sToken } from "./k3s-token.js";
+export {
+  encodeOpenSshPrivateKey,
+  encodeOpenSshPublicKey,
+  ensureSshKeyPair,
+  generateSshKeyPair,
+  publicKeyFromOpenSshPrivateKey,
+  type SshKeyPair,
+  type SshKeyPairPaths,
+} from "./ssh-keypair.js";

@@ -1,0 +1,111 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { HomelabError } from "../errors/index.js";
+import { ensureSshKeyPair, generateSshKeyPair, publicKeyFromOpenSshPrivateKey } from "./ssh-keypair.js";
+
+/** The real OpenSSH ssh-keygen (Debian package openssh-client) must read what we write. */
+const SSH_KEYGEN = "/usr/bin/ssh-keygen";
+
+function sshKeygen(args: string[]): { status: number; stdout: string; stderr: string } {
+  if (!existsSync(SSH_KEYGEN))
+    throw new Error(`${SSH_KEYGEN} is missing: install the Debian package "openssh-client"`);
+  const result = spawnSync(SSH_KEYGEN, args, { encoding: "utf8" });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), "homelab-ssh-"));
+}
+
+describe("generateSshKeyPair", () => {
+  it("writes the formats OpenSSH uses: ssh-keygen -y derives the same public line", () => {
+    for (let i = 0; i < 5; i++) {
+      const pair = generateSshKeyPair("homelab@development");
+      expect(pair.publicKey).toMatch(
+        /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} homelab@development\n$/,
+      );
+      expect(pair.privateKey.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n")).toBe(true);
+      const file = join(scratch(), "id_ed25519");
+      writeFileSync(file, pair.privateKey, { mode: 0o600 });
+      const derived = sshKeygen(["-y", "-f", file]);
+      expect(derived.stderr).toBe("");
+      expect(derived.status).toBe(0);
+      expect(derived.stdout).toBe(pair.publicKey);
+    }
+  });
+
+  it("is unencrypted and carries the comment (ssh-keygen -l)", () => {
+    const pair = generateSshKeyPair("homelab@staging");
+    const file = join(scratch(), "id_ed25519");
+    writeFileSync(file, pair.privateKey, { mode: 0o600 });
+    // -P "" would fail on an encrypted key; -l prints bits, fingerprint, comment and type.
+    const listed = sshKeygen(["-l", "-f", file]);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(/^256 SHA256:\S+ homelab@staging \(ED25519\)\n$/);
+    expect(sshKeygen(["-y", "-P", "", "-f", file]).status).toBe(0);
+  });
+
+  it("makes a new key every time", () => {
+    expect(generateSshKeyPair("a").publicKey).not.toBe(generateSshKeyPair("a").publicKey);
+  });
+
+  it("recovers the public line from the private key", () => {
+    const pair = generateSshKeyPair("homelab@x");
+    expect(publicKeyFromOpenSshPrivateKey(pair.privateKey)).toBe(pair.publicKey);
+    expect(publicKeyFromOpenSshPrivateKey("not a key")).toBeUndefined();
+  });
+
+  it("refuses a comment that would add a line to authorized_keys", () => {
+    expect(() => generateSshKeyPair("evil\nssh-ed25519 AAAA other")).toThrow(HomelabError);
+  });
+});
+
+describe("ensureSshKeyPair", () => {
+  it("generates once with 0600 files in a 0700 directory, then reuses the pair", async () => {
+    const dir = join(scratch(), "state", "ssh");
+    const paths = {
+      privateKeyPath: join(dir, "id_ed25519"),
+      publicKeyPath: join(dir, "id_ed25519.pub"),
+      comment: "homelab@dev",
+    };
+    const first = await ensureSshKeyPair(paths);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(paths.privateKeyPath).mode & 0o777).toBe(0o600);
+    expect(statSync(paths.publicKeyPath).mode & 0o777).toBe(0o600);
+    expect(readFileSync(paths.publicKeyPath, "utf8")).toBe(first.publicKey);
+    const second = await ensureSshKeyPair(paths);
+    expect(second).toEqual(first);
+    expect(sshKeygen(["-y", "-f", paths.privateKeyPath]).stdout).toBe(first.publicKey);
+  });
+
+  it("restores a missing public key file from the private key", async () => {
+    const dir = scratch();
+    const paths = {
+      privateKeyPath: join(dir, "k"),
+      publicKeyPath: join(dir, "k.pub"),
+      comment: "homelab@dev",
+    };
+    const first = await ensureSshKeyPair(paths);
+    rmSync(paths.publicKeyPath);
+    expect((await ensureSshKeyPair(paths)).publicKey).toBe(first.publicKey);
+    expect(readFileSync(paths.publicKeyPath, "utf8")).toBe(first.publicKey);
+  });
+
+  it("refuses a private key others can read, with secret-unsafe-permissions", async () => {
+    const dir = scratch();
+    const paths = { privateKeyPath: join(dir, "k"), publicKeyPath: join(dir, "k.pub"), comment: "c" };
+    await ensureSshKeyPair(paths);
+    chmodSync(paths.privateKeyPath, 0o644);
+    await expect(ensureSshKeyPair(paths)).rejects.toMatchObject({ code: "secret-unsafe-permissions" });
+  });
+
+  it("refuses a damaged private key with secret-invalid", async () => {
+    const dir = scratch();
+    const paths = { privateKeyPath: join(dir, "k"), publicKeyPath: join(dir, "k.pub"), comment: "c" };
+    writeFileSync(paths.privateKeyPath, "garbage\n", { mode: 0o600 });
+    await expect(ensureSshKeyPair(paths)).rejects.toMatchObject({ code: "secret-invalid" });
+  });
+});
