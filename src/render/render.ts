@@ -1,0 +1,199 @@
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.js";
+import { HomelabError } from "../errors/index.js";
+import {
+  ensureDeployKey,
+  gitopsBootstrapFiles,
+  needsDeployKey,
+  resolveGitopsSettings,
+} from "../gitops/index.js";
+import type { LockFile } from "../lock/index.js";
+import { renderNodeConfigs } from "../nodes/index.js";
+import { planLoadedEnvironment } from "../plan/index.js";
+import type { ClusterPlan, PlanWarning } from "../plan/types.js";
+import { ensureK3sToken, ensureSshKeyPair } from "../secrets/index.js";
+import { stateLayout } from "../state/layout.js";
+import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
+import { checkNoSecrets, checkSynthesis } from "./checks.js";
+import { diskSizeWarnings } from "./disk-size.js";
+import { flatcarImageCachePath } from "./image-path.js";
+import { withEnvironmentLocations } from "./locate.js";
+import {
+  inspectOutputDir,
+  markerFile,
+  type OutputDirState,
+  type RenderedFile,
+  replaceOutputDir,
+} from "./output-dir.js";
+import { type ResolvedVersions, resolveVersions } from "./versions.js";
+
+/**
+ * Options of `renderEnvironment`. The library reads no environment variables: the CLI (or any
+ * other caller) resolves every path and passes it here.
+ */
+export interface RenderOptions {
+  /** An environment name (`environments/<name>.ts` under `cwd`) or a path to an environment file. */
+  readonly environment: string;
+  /** Where names and relative paths are resolved from (normally the repository root). */
+  readonly cwd: string;
+  /** The user's home directory, for `~` in SSH key and snippet paths. */
+  readonly home: string;
+  /**
+   * Root of homelab's per-environment state directories; the environment's is
+   * `<stateRoot>/<name>` (k3s token, SSH keys, OpenTofu state). Missing secrets are created there
+   * (0600, once) after the environment and plan validated.
+   */
+  readonly stateRoot: string;
+  /** Root of homelab's download cache; the Flatcar image is expected at its place there. */
+  readonly cacheRoot: string;
+  /** The Flatcar qcow2 image to use instead of the cache's (default of `var.flatcar_image`). */
+  readonly flatcarImage?: string;
+  /** Output directory; default `<cwd>/.homelab/<name>`. Relative paths resolve from `cwd`. */
+  readonly outDir?: string;
+  /** The parsed `homelab.lock.json`, when there is one; the environment's entry is used. */
+  readonly lock?: LockFile;
+  /** The lock file as the user would type it, for error locations; default `homelab.lock.json`. */
+  readonly lockFile?: string;
+}
+
+export interface RenderResult {
+  readonly plan: ClusterPlan;
+  /** The environment file as the user would type it. */
+  readonly environmentFile: string;
+  readonly outDir: string;
+  /** The environment's state directory (`<stateRoot>/<name>`). */
+  readonly stateDir: string;
+  readonly versions: ResolvedVersions;
+  /** Absolute path of the Flatcar image `var.flatcar_image` defaults to. */
+  readonly flatcarImage: string;
+  /** Paths written, relative to `outDir`, sorted. */
+  readonly files: readonly string[];
+  /** Plan warnings, then anything render noticed (never errors). */
+  readonly warnings: readonly PlanWarning[];
+}
+
+/** Everything a render would write, validated, before anything is written. */
+export interface PreparedRender extends Omit<RenderResult, "files"> {
+  readonly contents: readonly RenderedFile[];
+  readonly outDirState: OutputDirState;
+}
+
+const SECRET_MODE = 0o600;
+const PUBLIC_MODE = 0o644;
+
+/**
+ * Loads, validates and renders an environment in memory: plan, node Butane and Ignition,
+ * OpenTofu JSON. Writes nothing but missing secrets in the environment's state directory (only
+ * after the environment and its plan are valid). Throws a located HomelabError on bad input.
+ */
+export async function prepareRender(options: RenderOptions): Promise<PreparedRender> {
+  const loaded = await loadEnvironment(options.environment, { cwd: options.cwd, home: options.home });
+  const environment = loaded.environment;
+  const siblings = await loadSiblingEnvironments(dirname(loaded.absoluteFile), {
+    exclude: loaded.absoluteFile,
+    cwd: options.cwd,
+  });
+  const plan = await planLoadedEnvironment(loaded, { siblings });
+  const lockFile = options.lockFile ?? "homelab.lock.json";
+  const { versions, warnings: lockWarnings } = await withEnvironmentLocations(loaded, () => {
+    resolveGitopsSettings(environment, loaded.file);
+    return resolveVersions(environment, options.lock, { environmentFile: loaded.file, lockFile });
+  });
+
+  const outDir = resolve(options.cwd, options.outDir ?? join(".homelab", environment.name));
+  const outDirState = await inspectOutputDir(outDir, environment.name);
+  const flatcarImage = options.flatcarImage
+    ? resolve(options.cwd, options.flatcarImage)
+    : flatcarImageCachePath(options.cacheRoot, versions.flatcar.channel, versions.flatcar.version);
+
+  // Secrets: created once per environment, reused by every render (same inputs, same bytes).
+  const stateDir = join(options.stateRoot, environment.name);
+  const layout = stateLayout(stateDir);
+  const k3sToken = await ensureK3sToken(layout.k3sToken);
+  const homelabKey = await ensureSshKeyPair({
+    privateKeyPath: layout.sshPrivateKey,
+    publicKeyPath: layout.sshPublicKey,
+    comment: `homelab@${environment.name}`,
+  });
+  const deployKey = needsDeployKey(environment) ? await ensureDeployKey(layout, environment.name) : undefined;
+  const bootstrap = await withEnvironmentLocations(loaded, () =>
+    gitopsBootstrapFiles({
+      environment,
+      plan,
+      ...(deployKey ? { deployKey } : {}),
+      ...(versions.flux ? { fluxVersion: versions.flux } : {}),
+      environmentFile: loaded.file,
+      lockFile,
+    }),
+  );
+
+  const configs = renderNodeConfigs(plan, {
+    k3sToken,
+    // homelab's own key first (kubeconfig fetch, `homelab ssh`), then the environment's.
+    sshPublicKeys: [homelabKey.publicKey.trim(), ...environment.ssh.authorizedKeys],
+    k3sBinary: versions.k3s.binary,
+    filesDir: dirname(loaded.absoluteFile),
+    ...(bootstrap.length > 0 ? { extraFiles: new Map([[plan.firstServer.name, bootstrap]]) } : {}),
+  });
+
+  const document = synthesizeTofu(plan, {
+    statePath: layout.tofuState,
+    flatcarImagePath: flatcarImage,
+    flatcarVersion: versions.flatcar.version,
+  });
+  checkSynthesis(document, plan);
+  const mainTfJson = serializeTfJson(document);
+  const secrets = [k3sToken, homelabKey.privateKey, ...(deployKey ? [deployKey.privateKey] : [])];
+  checkNoSecrets("main.tf.json", mainTfJson, secrets);
+
+  const contents: RenderedFile[] = [
+    { path: "main.tf.json", contents: mainTfJson, mode: PUBLIC_MODE },
+    markerFile(environment.name),
+  ];
+  for (const config of configs) {
+    const paths = nodeFilePaths(config.node.name);
+    contents.push({ path: paths.ignition, contents: config.ignition, mode: SECRET_MODE });
+    contents.push({ path: paths.butane, contents: config.butane, mode: SECRET_MODE });
+  }
+  if (configs.length !== plan.nodes.length) {
+    throw new HomelabError(
+      "internal",
+      `node configs were rendered for ${configs.length} of ${plan.nodes.length} nodes`,
+    );
+  }
+  contents.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  return {
+    plan,
+    environmentFile: loaded.file,
+    outDir,
+    outDirState,
+    stateDir,
+    versions,
+    flatcarImage,
+    contents,
+    warnings: [...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+  };
+}
+
+/**
+ * `homelab render` as a library call (also the first step of plan, apply and up): validates
+ * everything, then replaces the render directory atomically with `main.tf.json`,
+ * `ignition/<node>.ign` and `butane/<node>.bu`. Bad input leaves the directory exactly as it
+ * was. Never touches OpenTofu state.
+ */
+export async function renderEnvironment(options: RenderOptions): Promise<RenderResult> {
+  if (!isAbsolute(options.cwd))
+    throw new HomelabError("internal", `renderEnvironment needs an absolute cwd, got ${options.cwd}`);
+  const prepared = await prepareRender(options);
+  const carryOverWarnings = await replaceOutputDir(prepared.outDir, prepared.outDirState, prepared.contents);
+  const { contents, outDirState: _state, ...result } = prepared;
+  return {
+    ...result,
+    files: contents.map((file) => file.path),
+    warnings: [
+      ...prepared.warnings,
+      ...carryOverWarnings.map((message) => ({ message, where: { file: prepared.outDir } })),
+    ],
+  };
+}

@@ -1,0 +1,13 @@
+export {
+  baseVolumeName,
+  diskVolumeName,
+  LIBVIRT_TYPES,
+  nodeAddresses,
+  nodeFilePaths,
+  RESOURCE_NAMES,
+} from "./names.js";
+export { LIBVIRT_PROVIDER } from "./provider.js";
+export { type ProviderSchema, type SchemaNode, type SchemaProblem, walkTfJson } from "./schema-walk.js";
+export { serializeTfJson } from "./serialize.js";
+export { FLATCAR_FW_CFG_NAME, synthesizeTofu, type TofuSynthesisOptions } from "./synthesize.js";
+export type { TfJsonDocument, TfResourceBody, TfValue } from "./tf-json.js";

@@ -1,0 +1,95 @@
+import { type EnvironmentInput, EnvironmentSchema } from "../../src/environment/schema.js";
+import type { ClusterPlan, NodePlan, NodeRole } from "../../src/plan/types.js";
+
+/**
+ * Hand-built cluster plans for the synthesis tests: they depend only on the `ClusterPlan`
+ * contract, not on the planner, so a planner change cannot hide a synthesis regression.
+ */
+export interface PlanFixtureOptions {
+  readonly name?: string;
+  readonly servers?: number;
+  readonly agents?: number;
+  readonly mode?: "nat" | "bridge";
+  readonly existingPool?: boolean;
+  readonly machine?: "kvm" | "qemu";
+  readonly domain?: string;
+  /** Third octet of 192.168.X.0/24. */
+  readonly subnet?: number;
+  readonly diskGiB?: number;
+}
+
+function mac(role: NodeRole, index: number, subnet: number): string {
+  const hex = (n: number) => n.toString(16).padStart(2, "0");
+  return `52:54:00:${hex(subnet)}:${role === "server" ? "0a" : "14"}:${hex(index)}`;
+}
+
+export function planFixture(options: PlanFixtureOptions = {}): ClusterPlan {
+  const name = options.name ?? "lab";
+  const subnet = options.subnet ?? 140;
+  const mode = options.mode ?? "nat";
+  const input: EnvironmentInput = {
+    name,
+    prefix: `k3s-${name}`,
+    network:
+      mode === "nat"
+        ? { mode, cidr: `192.168.${subnet}.0/24`, ...(options.domain ? { domain: options.domain } : {}) }
+        : { mode, cidr: `192.168.${subnet}.0/24`, bridge: "br0" },
+    pool: options.existingPool ? { name: "default", existing: true } : {},
+    machine: { type: options.machine ?? "kvm" },
+    servers: { count: options.servers ?? 1, vcpu: 2, memoryMiB: 2048, diskGiB: options.diskGiB ?? 20 },
+    agents: { count: options.agents ?? 2, vcpu: 2, memoryMiB: 3072, diskGiB: options.diskGiB ?? 30 },
+    ssh: {
+      authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureKeyForTestsOnly0000000000000 test"],
+    },
+  };
+  const environment = EnvironmentSchema.parse(input);
+  const nodes: NodePlan[] = [];
+  const add = (role: NodeRole, count: number, firstHost: number, memoryMiB: number, diskGiB: number) => {
+    for (let index = 1; index <= count; index++) {
+      nodes.push({
+        name: `${environment.prefix}-${role}-${index}`,
+        role,
+        index,
+        address: `192.168.${subnet}.${firstHost + index - 1}`,
+        mac: mac(role, index, subnet),
+        vcpu: 2,
+        memoryMiB,
+        diskGiB,
+        clusterInit: role === "server" && index === 1,
+        labels: [`node-type=${role}`],
+        taints: [],
+        snippets: [],
+      });
+    }
+  };
+  add("server", environment.servers.count, 10, environment.servers.memoryMiB, environment.servers.diskGiB);
+  add("agent", environment.agents.count, 20, environment.agents.memoryMiB, environment.agents.diskGiB);
+  const firstServer = nodes[0];
+  if (!firstServer) throw new Error("fixture needs a server");
+  return {
+    environment,
+    nodes,
+    firstServer,
+    network: {
+      mode,
+      cidr: `192.168.${subnet}.0/24`,
+      networkAddress: `192.168.${subnet}.0`,
+      prefixLength: 24,
+      netmask: "255.255.255.0",
+      gateway: `192.168.${subnet}.1`,
+      dns: [`192.168.${subnet}.1`],
+      ...(options.domain ? { domain: options.domain } : {}),
+      ...(mode === "nat" ? { libvirtNetworkName: `${environment.prefix}-net` } : { bridge: "br0" }),
+    },
+    pool: options.existingPool
+      ? { name: "default", existing: true }
+      : { name: environment.prefix, path: `/var/lib/libvirt/homelab/${environment.prefix}`, existing: false },
+    warnings: [],
+  };
+}
+
+export const SYNTHESIS_OPTIONS = {
+  statePath: "/home/user/.local/state/homelab/lab/tofu/terraform.tfstate",
+  flatcarImagePath: "/home/user/.cache/homelab/flatcar/stable/4230.2.3/flatcar_production_qemu_image.img",
+  flatcarVersion: "4230.2.3",
+} as const;
