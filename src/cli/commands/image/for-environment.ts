@@ -1,0 +1,91 @@
+import { loadEnvironment } from "../../../environment/index.js";
+import {
+  type EnsuredImage,
+  ensureFlatcarImage,
+  type ImageProgress,
+  readShippedSigningKey,
+  useLocalImage,
+} from "../../../image/index.js";
+import { readLock, resolveLockedEnvironment } from "../../../lock/index.js";
+import type { CliContext } from "../../context.js";
+import type { ProgressHandle } from "../../reporter/index.js";
+
+/** Turns image progress events into two reporter progress bars (download, then verification). */
+function progressBars(
+  context: CliContext,
+  title: string,
+): { onProgress: (event: ImageProgress) => void; finish: () => void } {
+  let current: { phase: ImageProgress["phase"]; handle: ProgressHandle } | undefined;
+  return {
+    onProgress: (event) => {
+      if (current?.phase !== event.phase) {
+        current?.handle.finish();
+        const label = event.phase === "download" ? `Downloading ${title}` : `Verifying ${title}`;
+        current = { phase: event.phase, handle: context.reporter.progress(label, event.total, "bytes") };
+      }
+      current.handle.update(event.done, event.total);
+    },
+    finish: () => current?.handle.finish(),
+  };
+}
+
+export interface ImageForEnvironmentOptions {
+  /** `--image PATH`: a local image instead of the pinned download. */
+  readonly image?: string;
+  readonly insecureSkipVerify?: boolean;
+  /** Verify a cached image again. */
+  readonly reverify?: boolean;
+}
+
+/**
+ * The verified Flatcar image of an environment (downloaded into the cache when missing), with
+ * progress bars and warnings on the reporter. Used by `homelab image` and `homelab up`.
+ */
+export async function imageForEnvironment(
+  environmentName: string,
+  context: CliContext,
+  options: ImageForEnvironmentOptions = {},
+): Promise<EnsuredImage> {
+  const loaded = await loadEnvironment(environmentName, { cwd: context.cwd, home: context.paths.home });
+  const environment = loaded.environment;
+  const lock = await readLock(context.cwd);
+  const locked = resolveLockedEnvironment(environment, lock, undefined, {
+    environmentFile: loaded.file,
+    onWarning: (warning) =>
+      context.reporter.warn(`${warning.message}. ${warning.fix}`, { code: "lock-missing-artifact" }),
+  });
+  const signingKeys = await readShippedSigningKey();
+  const title = `Flatcar ${locked.flatcar.channel} ${locked.flatcar.version}`;
+  const bars = progressBars(context, title);
+  const verification = {
+    signingKeys,
+    expectedFingerprint: locked.flatcar.image.signingKeyFingerprint,
+    ...(locked.flatcar.image.sha512 ? { expectedSha512: locked.flatcar.image.sha512 } : {}),
+    now: () => context.date(),
+    onProgress: bars.onProgress,
+  };
+  try {
+    const image = options.image
+      ? await useLocalImage({
+          ...verification,
+          path: options.image,
+          insecureSkipVerify: options.insecureSkipVerify === true,
+        })
+      : await ensureFlatcarImage({
+          ...verification,
+          channel: locked.flatcar.channel,
+          version: locked.flatcar.version,
+          cacheRoot: context.paths.cacheRoot,
+          imageUrl: locked.flatcar.image.url,
+          signatureUrl: locked.flatcar.image.signatureUrl,
+          fetch: (url, init) => fetch(url, init),
+          reverify: options.reverify === true,
+        });
+    bars.finish();
+    for (const warning of image.warnings) context.reporter.warn(warning, { code: "image-unverifiable" });
+    return image;
+  } catch (error) {
+    bars.finish();
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+import {
+  domainTypeSupport,
+  isLocalUri,
+  libvirtReachable,
+  listNetworks,
+  listPools,
+} from "../libvirt/index.js";
+import { checkDiskSpace } from "./checks/disk-space.js";
+import { checkDnsmasq } from "./checks/dnsmasq.js";
+import { checkLibvirt } from "./checks/libvirt.js";
+import { checkNetwork } from "./checks/network.js";
+import { checkPool } from "./checks/pool.js";
+import { checkSecurityModule } from "./checks/security-module.js";
+import { checkSsh } from "./checks/ssh.js";
+import { checkTofu } from "./checks/tofu.js";
+import { checkVirtualization } from "./checks/virtualization.js";
+import type { DoctorContext, DoctorPlan, LibvirtFacts } from "./context.js";
+import { distroFamily, parseOsRelease } from "./os-release.js";
+import type { HostProbes } from "./probes.js";
+import { resolveQemuAccount } from "./qemu-user.js";
+import type { CheckResult, DoctorReport } from "./types.js";
+
+export interface RunDoctorOptions {
+  /** The host: `createHostProbes(...)` in the CLI, tables in unit tests. */
+  readonly probes: HostProbes;
+  /** Where the Flatcar image is cached (`<cacheRoot>/images/flatcar/<channel>/<version>`), and whether it is there already. */
+  readonly image: { readonly cacheDir: string; readonly cached: boolean };
+}
+
+/** Asks libvirt everything the checks need, once; what cannot be asked stays undefined. */
+export async function gatherLibvirtFacts(
+  uri: string,
+  probes: HostProbes,
+  machineType: "kvm" | "qemu",
+): Promise<LibvirtFacts> {
+  const options = { runner: probes.run };
+  const reachability = await libvirtReachable(uri, options);
+  const local = isLocalUri(uri);
+  if (!reachability.reachable)
+    return { reachability, local, pools: undefined, networks: undefined, domainType: undefined };
+  const optional = <T>(promise: Promise<T>) => promise.catch(() => undefined);
+  const [pools, networks, domainType] = await Promise.all([
+    optional(listPools(uri, options)),
+    optional(listNetworks(uri, options)),
+    optional(domainTypeSupport(uri, machineType, options)),
+  ]);
+  return { reachability, local, pools, networks, domainType };
+}
+
+/**
+ * Runs every host check for an environment's plan and returns one result per check, in a
+ * fixed order. Never throws for a problem on the host: problems are results. `blocking` is
+ * true when any check failed, i.e. when `homelab up` must stop.
+ */
+export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Promise<DoctorReport> {
+  const { probes } = options;
+  const osRelease =
+    (await probes.readText("/etc/os-release")) ?? (await probes.readText("/usr/lib/os-release"));
+  const release = osRelease === undefined ? undefined : parseOsRelease(osRelease);
+  const family = distroFamily(release);
+  const uri = plan.environment.libvirt.uri;
+  const [libvirt, qemu] = await Promise.all([
+    gatherLibvirtFacts(uri, probes, plan.environment.machine.type),
+    resolveQemuAccount(probes, family, uri),
+  ]);
+  const context: DoctorContext = { plan, probes, family, libvirt, qemu, image: options.image };
+  const checks: CheckResult[] = await Promise.all([
+    checkTofu(probes),
+    checkLibvirt(context),
+    checkVirtualization(context),
+    checkPool(context),
+    checkSecurityModule(context),
+    checkDnsmasq(context),
+    checkNetwork(context),
+    checkSsh(context),
+    checkDiskSpace(context),
+  ]);
+  return {
+    environment: plan.environment.name,
+    uri,
+    distro: family,
+    distroName: release?.prettyName,
+    checks,
+    blocking: checks.some((check) => check.status === "failure"),
+  };
+}

@@ -1,0 +1,179 @@
+import type { Environment } from "../environment/schema.js";
+import { HomelabError } from "../errors/index.js";
+import { parseDigests, verifyDigests } from "../image/digests.js";
+import { describeFetchError, type Fetch } from "../image/download.js";
+import { flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
+import { parseSigningKeys } from "../image/signing-key.js";
+import { k3sBinaryUrl } from "../pins/index.js";
+import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
+import { lockEntryFromPins } from "./resolve.js";
+import type { LockedEnvironment } from "./schema.js";
+
+/** Where to read release metadata from; defaults are the canonical hosts (tests use 127.0.0.1). */
+export interface LockSources {
+  /** Base of Flatcar's release directories, `{channel}` replaced. Default `https://{channel}.release.flatcar-linux.net/amd64-usr`. */
+  readonly flatcarBaseUrl?: string;
+  /** Base of k3s release assets. Default `https://github.com/k3s-io/k3s/releases/download`. */
+  readonly k3sBaseUrl?: string;
+}
+
+export interface UpdateLockOptions {
+  readonly fetch: Fetch;
+  /** Armored Flatcar image-signing key (the shipped one). */
+  readonly signingKeys: string;
+  readonly now: () => Date;
+  readonly sources?: LockSources;
+  readonly pins?: HomelabPins;
+}
+
+const K3S_RELEASES = "https://github.com/k3s-io/k3s/releases/download";
+
+/** The sha256 of the `k3s` binary from a release's `sha256sum-amd64.txt` (`<hex>  k3s`). */
+export function parseK3sChecksums(text: string, file = "k3s"): string | undefined {
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^([0-9a-f]{64})\s+\*?(\S+)$/i.exec(line.trim());
+    if (match?.[1] && match[2] === file) return match[1].toLowerCase();
+  }
+  return undefined;
+}
+
+async function fetchText(fetch: Fetch, url: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new HomelabError("lock-update-failed", `cannot reach ${url}: ${describeFetchError(error)}`, {
+      fix: "`homelab lock --update` needs the internet. Offline, `homelab lock <env> --update --offline` records homelab's built-in pins instead.",
+    });
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new HomelabError("lock-update-failed", `${url} answered HTTP ${response.status}`, {
+      fix:
+        response.status === 404
+          ? "Check that the pinned version exists (the environment's flatcar.version / k3s.version)."
+          : "Try again later; the lock file was not changed.",
+    });
+  }
+  return response.text();
+}
+
+/**
+ * Re-resolves an environment from the published release metadata: the versions it pins (or
+ * homelab's current pins), the k3s binary's sha256 from the release's `sha256sum-amd64.txt`
+ * (the `k3s` line), and the Flatcar image's sha512 from the release's DIGESTS, whose OpenPGP
+ * signature must verify with the shipped Flatcar key. Nothing is written here.
+ *
+ * @throws HomelabError `lock-update-failed` (unreachable, missing file, bad signature, a
+ *   published hash that contradicts homelab's pin).
+ */
+export async function updateLockedEnvironment(
+  environment: Environment,
+  options: UpdateLockOptions,
+): Promise<LockedEnvironment> {
+  const pins = options.pins ?? BUILTIN_PINS;
+  const channel = environment.flatcar.channel;
+  const flatcarVersion = environment.flatcar.version ?? pins.flatcar[channel];
+  if (!flatcarVersion) {
+    throw new HomelabError(
+      "lock-missing-artifact",
+      `homelab pins no Flatcar release for the ${channel} channel`,
+      {
+        where: { path: "flatcar.version" },
+        fix: `Pin one in the environment (flatcar.version, see https://www.flatcar.org/releases), then run \`homelab lock ${environment.name} --update\` again.`,
+      },
+    );
+  }
+  const k3sVersion = environment.k3s.version ?? pins.k3sVersion;
+
+  const k3sBase = (options.sources?.k3sBaseUrl ?? K3S_RELEASES).replace(/\/+$/, "");
+  const checksumsUrl = `${k3sBase}/${encodeURIComponent(k3sVersion)}/sha256sum-amd64.txt`;
+  const sha256 = parseK3sChecksums(await fetchText(options.fetch, checksumsUrl));
+  if (!sha256) {
+    throw new HomelabError("lock-update-failed", `${checksumsUrl} has no line for the k3s binary`, {
+      fix: "Check the k3s version; the lock file was not changed.",
+    });
+  }
+  const pinned = pins.k3sBinaries[k3sVersion];
+  if (pinned && pinned.sha256 !== sha256) {
+    throw new HomelabError(
+      "lock-update-failed",
+      `the published sha256 of k3s ${k3sVersion} (${sha256}) differs from the one homelab ships (${pinned.sha256})`,
+      {
+        fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
+      },
+    );
+  }
+
+  const flatcarBase = options.sources?.flatcarBaseUrl?.replace("{channel}", channel);
+  const fetchUrls = flatcarImageUrls(flatcarReleaseUrl(channel, flatcarVersion, flatcarBase));
+  const keys = await parseSigningKeys(options.signingKeys);
+  const signatureText = await fetchText(options.fetch, fetchUrls.digestsSignatureUrl);
+  const clearSigned = signatureText.includes("-----BEGIN PGP SIGNED MESSAGE-----");
+  const digestsText = clearSigned ? undefined : await fetchText(options.fetch, fetchUrls.digestsUrl);
+  const signed = await verifyDigests({
+    signatureText,
+    digestsText,
+    keys,
+    date: options.now(),
+    label: fetchUrls.digestsUrl,
+  });
+  const sha512 = parseDigests(signed.text).get("sha512");
+  if (!sha512 || !/^[0-9a-f]{128}$/.test(sha512)) {
+    throw new HomelabError("lock-update-failed", `${fetchUrls.digestsUrl} has no SHA512 line for the image`, {
+      fix: "The lock file was not changed; the image is still verified by its signature when downloaded.",
+    });
+  }
+
+  const canonical = flatcarImageUrls(flatcarReleaseUrl(channel, flatcarVersion));
+  return {
+    flatcar: {
+      channel,
+      version: flatcarVersion,
+      image: {
+        url: canonical.url,
+        signatureUrl: canonical.signatureUrl,
+        // The key that signed the DIGESTS: the shipped Flatcar key when the CLI runs this.
+        signingKeyFingerprint: signed.primaryKeyFingerprint,
+        sha512,
+      },
+    },
+    k3s: { version: k3sVersion, binary: { url: k3sBinaryUrl(k3sVersion), sha256 } },
+    provider: { source: "dmacvicar/libvirt", version: pins.providerVersion },
+    ...(environment.gitops ? { flux: { version: pins.fluxVersion } } : {}),
+  };
+}
+
+/**
+ * The entry for an environment from homelab's built-in pins only (no network): for first
+ * locks and offline machines. Flatcar's sha512 stays unset unless the pins know it.
+ * @throws HomelabError `lock-missing-artifact` for a k3s version without a known sha256.
+ */
+export function offlineLockedEnvironment(
+  environment: Environment,
+  pins: HomelabPins = BUILTIN_PINS,
+): LockedEnvironment {
+  const channel = environment.flatcar.channel;
+  const flatcarVersion = environment.flatcar.version ?? pins.flatcar[channel];
+  const k3sVersion = environment.k3s.version ?? pins.k3sVersion;
+  const entry =
+    flatcarVersion === undefined
+      ? undefined
+      : lockEntryFromPins(
+          { channel, flatcarVersion, k3sVersion, gitops: environment.gitops !== undefined },
+          pins,
+        );
+  if (!entry) {
+    throw new HomelabError(
+      "lock-missing-artifact",
+      flatcarVersion === undefined
+        ? `homelab pins no Flatcar release for the ${channel} channel`
+        : `homelab knows no sha256 for the k3s ${k3sVersion} binary`,
+      {
+        where: { path: flatcarVersion === undefined ? "flatcar.version" : "k3s.version" },
+        fix: `Run \`homelab lock ${environment.name} --update\` where the internet is reachable, or pin versions homelab knows (k3s: ${Object.keys(pins.k3sBinaries).join(", ")}).`,
+      },
+    );
+  }
+  return entry;
+}
