@@ -1,0 +1,131 @@
+import { stateLayout } from "../../../state/layout.js";
+import type { CommandModule } from "../../command.js";
+import type { CliContext } from "../../context.js";
+import {
+  fetchClusterKubeconfig,
+  type KubeconfigOutcome,
+  waitForEveryNode,
+} from "../../lifecycle/cluster-waits.js";
+import { hostChecksStep } from "../../lifecycle/host-checks.js";
+import { ensureImageStep } from "../../lifecycle/image.js";
+import {
+  environmentArgument,
+  parseDuration,
+  stringOption,
+  timeoutOption,
+  tofuOption,
+  yesOption,
+} from "../../lifecycle/options.js";
+import { confirmAndApply, planStep, summaryData } from "../../lifecycle/plan-flow.js";
+import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
+import { resolveTofu } from "../../lifecycle/tofu.js";
+import { displayPath } from "../render/summary.js";
+
+function usage(
+  context: CliContext,
+  environment: string,
+  firstServer: string,
+  kubeconfig: KubeconfigOutcome,
+): string {
+  const lines = [
+    "",
+    `Use the cluster:`,
+    `  export KUBECONFIG=${displayPath(kubeconfig.path, context.cwd, context.paths.home)}`,
+    "  kubectl get nodes",
+  ];
+  if (kubeconfig.mergedInto)
+    lines.push(
+      `  (or: kubectl config use-context ${kubeconfig.context}, merged into ${displayPath(kubeconfig.mergedInto, context.cwd, context.paths.home)})`,
+    );
+  lines.push(
+    `  homelab status ${environment}          # VMs, readiness, versions`,
+    `  homelab ssh ${firstServer}     # a shell on a node, as core`,
+    `  homelab replace <node>               # rebuild one node from scratch`,
+    `  homelab destroy ${environment}         # delete every VM and disk`,
+  );
+  return lines.join("\n");
+}
+
+/**
+ * `homelab up [ENV]`: render, doctor, image, plan (confirm), apply, then wait — first server
+ * `/ping`, kubeconfig over SSH, every node Ready — and print how to use the cluster. On an
+ * unchanged environment nothing is applied and nothing asked; the cluster is still verified.
+ */
+const command: CommandModule = {
+  configure(command) {
+    environmentArgument(command);
+    tofuOption(command);
+    yesOption(command, "apply");
+    timeoutOption(command)
+      .option(
+        "--merge-kubeconfig",
+        "also merge the cluster into your kubeconfig ($KUBECONFIG or ~/.kube/config) as context homelab-<env>",
+      )
+      .addHelpText(
+        "after",
+        "\nSteps: render (.homelab/<env>/), host checks (homelab doctor), the verified Flatcar image,\n" +
+          "plan and apply (asks first), then waits: k3s answers on the first server, the kubeconfig is\n" +
+          "written to ~/.kube/homelab-<env>.yaml (0600), every node is Ready.\n\n" +
+          "Examples:\n  homelab up\n  homelab up staging --yes --timeout 20m\n  homelab up --merge-kubeconfig",
+      );
+  },
+  async run(args, options, context) {
+    const [environment] = args as [string];
+    const timeoutMs = parseDuration(String(options.timeout));
+    const override = stringOption(options, "tofu") ?? (context.env.HOMELAB_TOFU || undefined);
+    return keepTofuExitStatus(context, () =>
+      withSession(
+        context,
+        { environment, tofu: override, command: `homelab up ${environment}` },
+        async ({ render, runner }) => {
+          const plan = render.plan;
+          const name = plan.environment.name;
+          const layout = stateLayout(render.stateDir);
+          const saved = await planStep(
+            context,
+            runner,
+            { nodeNames: plan.nodes.map((n) => n.name) },
+            `Planning ${name}`,
+          );
+          const applied = await confirmAndApply(context, runner, saved, {
+            yes: options.yes === true,
+            what: `Applying changes to ${name}`,
+            question: `Apply these changes to ${name}?`,
+            nodes: plan.nodes,
+            knownHosts: layout.knownHosts,
+          });
+          if (!applied)
+            context.reporter.info(`${name} matches its configuration; checking that the cluster is healthy.`);
+          const kubeconfig = await fetchClusterKubeconfig(context, plan, layout, {
+            timeoutMs,
+            merge: options.mergeKubeconfig === true,
+          });
+          await waitForEveryNode(context, plan, { timeoutMs });
+          context.reporter.success(
+            `${name} is up: ${plan.nodes.length} node${plan.nodes.length === 1 ? "" : "s"} Ready`,
+          );
+          context.reporter.result(
+            {
+              environment: name,
+              applied,
+              kubeconfig: kubeconfig.path,
+              context: kubeconfig.context,
+              mergedInto: kubeconfig.mergedInto ?? null,
+              nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })),
+              plan: summaryData(saved.summary),
+            },
+            usage(context, name, plan.firstServer.name, kubeconfig),
+          );
+          return 0;
+        },
+        async (rendered) => {
+          const chosen = override === undefined ? undefined : await resolveTofu(context, override);
+          await hostChecksStep(context, rendered.render.plan, chosen);
+          await ensureImageStep(context, rendered);
+        },
+      ),
+    );
+  },
+};
+
+export default command;

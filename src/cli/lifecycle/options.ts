@@ -1,0 +1,53 @@
+import type { Command } from "commander";
+import { HomelabError } from "../../errors/index.js";
+
+/**
+ * Options shared by the lifecycle commands (plan, apply, destroy, up, replace, status, ssh,
+ * kubeconfig), declared once so that they read the same everywhere.
+ */
+
+export const DEFAULT_ENVIRONMENT = "development";
+/** Each wait of `up` and `replace` (first server, kubeconfig, nodes Ready, drain). */
+export const DEFAULT_TIMEOUT = "10m";
+
+export function environmentArgument(command: Command): Command {
+  return command.argument(
+    "[env]",
+    "environment name (environments/<env>.ts) or path to an environment file",
+    DEFAULT_ENVIRONMENT,
+  );
+}
+
+export function tofuOption(command: Command): Command {
+  return command.option(
+    "--tofu <path>",
+    "the tofu or terraform binary to run (default: $HOMELAB_TOFU, else tofu, else terraform in PATH)",
+  );
+}
+
+export function yesOption(command: Command, what: string): Command {
+  return command.option("-y, --yes", `${what} without asking (needed with --json or without a terminal)`);
+}
+
+export function timeoutOption(command: Command): Command {
+  return command.option("--timeout <duration>", "bound of each wait, e.g. 90s, 15m, 1h", DEFAULT_TIMEOUT);
+}
+
+/** `90s`, `15m`, `1h`, or plain seconds → milliseconds. */
+export function parseDuration(text: string, option = "--timeout"): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const unit = match?.[2] ?? "s";
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1000;
+  const value = match ? Number(match[1]) * factor : Number.NaN;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new HomelabError("usage", `${option} ${JSON.stringify(text)} is not a duration`, {
+      fix: `Write a number with a unit: ${option} 90s, ${option} 15m or ${option} 1h.`,
+    });
+  }
+  return value;
+}
+
+export function stringOption(options: Record<string, unknown>, name: string): string | undefined {
+  const value = options[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}

@@ -1,0 +1,38 @@
+import { relative } from "node:path";
+import { LOCK_FILE_NAME, type LockFile, readLock } from "../../lock/index.js";
+import { type RenderResult, renderEnvironment } from "../../render/index.js";
+import type { CliContext } from "../context.js";
+
+/**
+ * The render step that plan, apply, destroy, up and replace start with: the same call as
+ * `homelab render`, so the user sees (and can read) exactly what tofu runs on.
+ */
+export interface RenderedEnvironment {
+  readonly render: RenderResult;
+  /** homelab.lock.json as read for the render (undefined when there is none). */
+  readonly lock: LockFile | undefined;
+}
+
+export async function renderStep(context: CliContext, environment: string): Promise<RenderedEnvironment> {
+  const lock = await readLock(context.cwd);
+  const result = await context.reporter.step(`Rendering ${environment}`, () =>
+    renderEnvironment({
+      environment,
+      cwd: context.cwd,
+      home: context.paths.home,
+      stateRoot: context.paths.stateRoot,
+      cacheRoot: context.paths.cacheRoot,
+      ...(lock ? { lock } : {}),
+      lockFile: LOCK_FILE_NAME,
+    }),
+  );
+  for (const warning of result.warnings)
+    context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
+  context.reporter.info(
+    `Rendered ${result.files.length} files into ${relative(context.cwd, result.outDir) || "."}`,
+    {
+      outDir: result.outDir,
+    },
+  );
+  return { render: result, lock };
+}

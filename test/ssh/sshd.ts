@@ -1,0 +1,130 @@
+/**
+ * A real OpenSSH server (Debian package openssh-server) on 127.0.0.1 for tests: its own host
+ * key, config and authorized_keys in a temporary directory, started with `sshd -D -e` and
+ * stopped by the test. It stands in for a node's sshd: the user is the test's own (root in CI),
+ * not Flatcar's `core`.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createConnection, createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { generateSshKeyPair } from "../../src/secrets/index.js";
+
+const SSHD = "/usr/sbin/sshd";
+
+export function requireSshTools(): void {
+  const missing: string[] = [];
+  if (!existsSync(SSHD)) missing.push("openssh-server (for /usr/sbin/sshd)");
+  try {
+    execFileSync("ssh-keygen", ["-?"], { stdio: "ignore" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      missing.push("openssh-client (for ssh, ssh-keygen)");
+  }
+  if (missing.length > 0)
+    throw new Error(`these tests run real OpenSSH: apt-get install -y ${missing.join(" ")}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("data", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+export interface TestSshd {
+  readonly port: number;
+  readonly user: string;
+  readonly dir: string;
+  /** homelab-style key pair (made by homelab's own generator) allowed to log in. */
+  readonly identityFile: string;
+  /** Restarts the server with a new host key, as a rebuilt node would come back. */
+  rotateHostKey(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSshd(): Promise<TestSshd> {
+  requireSshTools();
+  const dir = await mkdtemp(join(tmpdir(), "homelab-sshd-"));
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation directory
+  const port = await freePort();
+  const user = userInfo().username;
+  const hostKey = join(dir, "host_ed25519");
+  const identityFile = join(dir, "id_ed25519");
+  const pair = generateSshKeyPair("homelab@test");
+  writeFileSync(identityFile, pair.privateKey, { mode: 0o600 });
+  writeFileSync(join(dir, "authorized_keys"), pair.publicKey, { mode: 0o600 });
+  const config = join(dir, "sshd_config");
+  writeFileSync(
+    config,
+    [
+      `ListenAddress 127.0.0.1:${port}`,
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "PermitRootLogin prohibit-password",
+      "PidFile none",
+      "",
+    ].join("\n"),
+  );
+  let child: ChildProcess | undefined;
+  const newHostKey = () => {
+    execFileSync("rm", ["-f", hostKey, `${hostKey}.pub`]);
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+  };
+  const start = async () => {
+    child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(await accepts(port))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sshd did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child?.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  newHostKey();
+  await start();
+  return {
+    port,
+    user,
+    dir,
+    identityFile,
+    rotateHostKey: async () => {
+      await stop();
+      newHostKey();
+      await start();
+    },
+    stop: async () => {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
