@@ -3,11 +3,29 @@
 import { existsSync } from "node:fs";
 
 const entry = new URL("../dist/cli/main.js", import.meta.url);
+const butane = new URL("../dist/butane.cjs", import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write(
     "error[not-built]: homelab is not built yet (dist/cli/main.js is missing).\n" +
-      "  fix: run `npm ci` (or `npm run build`) in the homelab checkout.\n",
+      "  fix: run `npm ci` (or `npm run build`) in the homelab checkout.\n" +
+      "  docs: docs/common-errors/not-built.md\n",
   );
   process.exit(1);
 }
-await import(entry.href);
+if (process.argv[2] === "butane" && existsSync(butane)) {
+  // Fast path: one pre-compiled file instead of the module graph (see scripts/build.mjs).
+  const { loadCodeCached } = await import("./code-cache.js");
+  const command = loadCodeCached(butane.pathname).exports.default;
+  const io = {
+    cwd: process.cwd(),
+    // A getter: touching process.stdin creates a stream, which only reading from stdin needs.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+  process.exitCode = await command.runRaw(process.argv.slice(3), io);
+} else {
+  await import(entry.href);
+}

@@ -13,7 +13,11 @@ export interface CommandModule {
    * option values. Returns the process exit status (default 0). User errors are thrown as
    * HomelabError and printed by the single error boundary in main.ts.
    */
-  run(args: readonly unknown[], options: Record<string, unknown>, context: CliContext): Promise<number | undefined>;
+  run(
+    args: readonly unknown[],
+    options: Record<string, unknown>,
+    context: CliContext,
+  ): Promise<number | undefined>;
 }
 
 /**

@@ -29,11 +29,13 @@ export const COMMANDS: readonly (StandardCommandEntry | RawCommandEntry)[] = [
     usage: "butane [--strict] [--pretty] [-d|--files-dir DIR] [-o FILE] [--check] [FILE]",
     summary: "Compile a Butane config to Ignition (a drop-in for `butane` on flatcar configs)",
     load: async () => (await import("./commands/butane/index.js")).default,
-  },  {
+  },
+  {
     kind: "standard",
     name: "up",
     group: "cluster",
-    summary: "Doctor, image, render, apply, then wait for the cluster and write its kubeconfig (default: development)",
+    summary:
+      "Doctor, image, render, apply, then wait for the cluster and write its kubeconfig (default: development)",
     load: async () => (await import("./commands/up/index.js")).default,
   },
   {

@@ -35,7 +35,8 @@ export function createContext(options: CommonOptions, io = process): CliContext 
   const env = io.env;
   const cwd = io.cwd();
   const stderr = io.stderr;
-  const color = options.color !== false && stderr.isTTY === true && env.NO_COLOR === undefined && env.TERM !== "dumb";
+  const color =
+    options.color !== false && stderr.isTTY === true && env.NO_COLOR === undefined && env.TERM !== "dumb";
   const clock = () => performance.now();
   const reporter: Reporter = options.json
     ? new JsonReporter((line) => io.stdout.write(line), clock)

@@ -10,10 +10,6 @@ export const ERROR_CODES = {
   "not-built": "homelab was cloned but not built",
   "confirmation-declined": "An operation needed confirmation and did not get it",
 
-  // Butane compiler (as used by render; `homelab butane` prints Butane's own diagnostics)
-  "butane-input-unreadable": "A Butane file or files directory cannot be read",
-  "butane-invalid": "A Butane config did not compile to Ignition",
-
   // Environments
   "env-not-found": "No environment with that name or path",
   "env-load-failed": "An environment file cannot be loaded",
@@ -31,8 +27,10 @@ export const ERROR_CODES = {
   "lock-missing-artifact": "The lock file does not know an artifact the environment needs",
   "lock-update-failed": "The lock file could not be refreshed",
   "secret-unsafe-permissions": "A secret file is readable by other users",
+  "secret-invalid": "A secret file in homelab's state directory is damaged",
   "state-dir-unwritable": "homelab cannot write its state directory",
   "render-write-failed": "The rendered files cannot be written",
+  "render-out-refused": "The render output directory holds something render did not write",
 
   // Host prerequisites (doctor)
   "tofu-not-found": "Neither OpenTofu nor Terraform is installed",
@@ -40,11 +38,13 @@ export const ERROR_CODES = {
   "libvirt-unreachable": "libvirt does not answer at the environment's URI",
   "libvirt-permission-denied": "QEMU cannot read the base image, a disk or the Ignition file",
   "kvm-unavailable": "KVM is not usable on this host",
+  "qemu-missing": "QEMU for x86_64 guests is not installed where libvirt looks for it",
   "pool-conflict": "The storage pool path is already used by another libvirt pool",
   "pool-path-missing": "The storage pool directory does not exist",
   "pool-path-not-traversable": "The QEMU user cannot reach the storage pool directory",
   "dnsmasq-missing": "dnsmasq is not installed, so libvirt NAT networks cannot start",
   "network-range-in-use": "The environment's network range is already in use on the host",
+  "network-bridge-missing": "The host bridge named by a bridge-mode network does not exist",
   "ssh-client-missing": "No OpenSSH client is installed",
   "disk-space-low": "Not enough free disk space for the Flatcar image and node disks",
   "security-module-denied": "AppArmor or SELinux confines QEMU away from homelab's files",
@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   "image-download-failed": "The Flatcar image could not be downloaded",
   "image-signature-invalid": "The Flatcar image does not match its OpenPGP signature",
   "image-unverifiable": "The Flatcar image has no signature to verify it with",
+  "image-hash-mismatch": "The Flatcar image does not match the sha512 in homelab.lock.json",
 
   // OpenTofu runner
   "tofu-failed": "OpenTofu or Terraform exited with an error",
@@ -67,6 +68,7 @@ export const ERROR_CODES = {
   "node-not-found": "No node with that name in the environment",
   "replace-refused": "Replacing that node would destroy the cluster",
   "kubernetes-unreachable": "The Kubernetes API cannot be reached",
+  "drain-timeout": "A node could not be drained in time",
 
   // GitOps
   "gitops-not-configured": "The environment names no Git repository",

@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import type { SingleBar } from "cli-progress";
+import type { Ora } from "ora";
 import { formatError, formatLocation, type HomelabError } from "../../errors/index.js";
 import type { ProgressHandle, Reporter, StepHandle, WarningInfo } from "./reporter.js";
 
@@ -11,7 +14,7 @@ export interface HumanReporterOptions {
 const paint = (enabled: boolean, code: string, text: string): string =>
   enabled ? `\u001b[${code}m${text}\u001b[0m` : text;
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB"];
   let value = bytes;
   let unit = 0;
@@ -23,41 +26,42 @@ function formatBytes(bytes: number): string {
 }
 
 function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** The one live element on the terminal (a spinner or a bar), cleared around every log line. */
+interface LiveLine {
+  clear(): void;
+  render(): void;
 }
 
 /**
- * Terminal output. Spinners and bars only when stderr is a TTY; otherwise one plain line per
- * event so that logs (CI, `| tee`) stay readable.
+ * Terminal output. In a terminal, steps are ora spinners and byte counts cli-progress bars,
+ * both loaded only then; otherwise one plain line per event, so that logs (CI, `| tee`) stay
+ * readable. Messages printed while a spinner or bar runs clear it first and redraw it after.
  */
 export class HumanReporter implements Reporter {
   readonly json = false;
   readonly #options: HumanReporterOptions;
   readonly #interactive: boolean;
-  #activeLine = false;
+  #live: LiveLine | undefined;
 
   constructor(options: HumanReporterOptions) {
     this.#options = options;
-    this.#interactive = options.stderr.isTTY === true;
+    // A terminal without a width (some pseudo-terminals) cannot redraw a line: use plain lines.
+    this.#interactive = options.stderr.isTTY === true && (options.stderr.columns ?? 0) > 0;
   }
 
   #err(text: string): void {
-    this.#clearLine();
+    this.#live?.clear();
     this.#options.stderr.write(text);
+    this.#live?.render();
   }
 
-  #clearLine(): void {
-    if (this.#activeLine) {
-      this.#options.stderr.write("\r\u001b[2K");
-      this.#activeLine = false;
-    }
-  }
-
-  #live(text: string): void {
-    if (!this.#interactive) return;
-    const width = this.#options.stderr.columns ?? 100;
-    this.#options.stderr.write(`\r\u001b[2K${text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text}`);
-    this.#activeLine = true;
+  #done(title: string, started: number): string {
+    return `${title} ${paint(this.#options.color, "2", `(${formatDuration(this.#options.clock() - started)})`)}`;
   }
 
   info(message: string): void {
@@ -67,8 +71,9 @@ export class HumanReporter implements Reporter {
   warn(message: string, info?: WarningInfo): void {
     const location = formatLocation(info?.where);
     const code = info?.code ? `[${info.code}]` : "";
-    this.#err(`${paint(this.#options.color, "33", `warning${code}:`)} ${location ? `${location}: ` : ""}${message}\n`);
-    if (info?.code) this.#err(`  docs: docs/common-errors/${info.code}.md\n`);
+    let text = `${paint(this.#options.color, "33", `warning${code}:`)} ${location ? `${location}: ` : ""}${message}\n`;
+    if (info?.code) text += `  docs: docs/common-errors/${info.code}.md\n`;
+    this.#err(text);
   }
 
   success(message: string): void {
@@ -77,76 +82,121 @@ export class HumanReporter implements Reporter {
 
   async step<T>(title: string, work: (step: StepHandle) => Promise<T>): Promise<T> {
     const started = this.#options.clock();
-    const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-    let text = title;
-    let frame = 0;
-    const render = () => {
-      const elapsed = formatDuration(this.#options.clock() - started);
-      this.#live(`${paint(this.#options.color, "36", frames[frame++ % frames.length] ?? "-")} ${text} ${paint(this.#options.color, "2", elapsed)}`);
-    };
-    if (this.#interactive) render();
-    else this.#err(`▸ ${title}…\n`);
-    const timer = this.#interactive ? setInterval(render, 100) : undefined;
+    if (!this.#interactive) return this.#plainStep(title, started, work);
+    const { default: ora } = await import("ora");
+    const spinner: Ora = ora({
+      text: title,
+      stream: this.#options.stderr,
+      color: "cyan",
+      isEnabled: true,
+      // ora would otherwise put stdin into raw mode, and a confirmation prompt may follow.
+      discardStdin: false,
+    });
+    if (!this.#options.color) spinner.color = "white";
+    const previous = this.#live;
+    this.#live = { clear: () => spinner.clear(), render: () => spinner.render() };
+    spinner.start();
     try {
-      const value = await work({
-        update: (next) => {
-          text = `${title}: ${next}`;
-          if (this.#interactive) render();
-          else this.#err(`  ${next}\n`);
-        },
-      });
-      if (timer) clearInterval(timer);
-      this.#err(`${paint(this.#options.color, "32", "✔")} ${title} ${paint(this.#options.color, "2", `(${formatDuration(this.#options.clock() - started)})`)}\n`);
+      const value = await work({ update: (next) => (spinner.text = `${title}: ${next}`) });
+      spinner.succeed(this.#done(title, started));
       return value;
     } catch (error) {
-      if (timer) clearInterval(timer);
-      this.#err(`${paint(this.#options.color, "31", "✖")} ${title}\n`);
+      spinner.fail(title);
+      throw error;
+    } finally {
+      this.#live = previous;
+    }
+  }
+
+  async #plainStep<T>(title: string, started: number, work: (step: StepHandle) => Promise<T>): Promise<T> {
+    this.#err(`▸ ${title}…\n`);
+    try {
+      const value = await work({ update: (next) => this.#err(`  ${next}\n`) });
+      this.#err(`✔ ${this.#done(title, started)}\n`);
+      return value;
+    } catch (error) {
+      this.#err(`✖ ${title}\n`);
       throw error;
     }
   }
 
   progress(title: string, total?: number, unit: "bytes" | "items" = "items"): ProgressHandle {
     const started = this.#options.clock();
-    let lastPlain = 0;
+    const amount = (value: number) => (unit === "bytes" ? formatBytes(value) : String(value));
     let knownTotal = total;
     let current = 0;
-    const describe = (done: number) => {
-      const amount = unit === "bytes" ? formatBytes(done) : String(done);
-      if (!knownTotal) return `${title} ${amount}`;
-      const ratio = Math.min(1, done / knownTotal);
-      const width = 24;
-      const filled = Math.round(ratio * width);
-      const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-      const of = unit === "bytes" ? formatBytes(knownTotal) : String(knownTotal);
+    const summary = () => {
+      const of = knownTotal ? `/${amount(knownTotal)}` : "";
       const seconds = (this.#options.clock() - started) / 1000;
-      const rate = seconds > 0 && unit === "bytes" ? ` ${formatBytes(done / seconds)}/s` : "";
-      return `${title} ${bar} ${(ratio * 100).toFixed(0).padStart(3)}% ${amount}/${of}${rate}`;
+      const rate = unit === "bytes" && seconds > 0 ? `, ${formatBytes(current / seconds)}/s` : "";
+      return `${title} ${amount(current)}${of}${rate}`;
     };
+    if (!this.#interactive) {
+      let lastLine = Number.NEGATIVE_INFINITY;
+      return {
+        update: (done, newTotal) => {
+          current = done;
+          if (newTotal !== undefined) knownTotal = newTotal;
+          const now = this.#options.clock();
+          if (now - lastLine >= 5000) {
+            lastLine = now;
+            this.#err(`  ${summary()}\n`);
+          }
+        },
+        finish: () => this.#err(`✔ ${summary()}\n`),
+      };
+    }
+    // cli-progress is CommonJS: loaded synchronously, and only when a terminal shows the bar.
+    const { SingleBar, Presets } = createRequire(import.meta.url)(
+      "cli-progress",
+    ) as typeof import("cli-progress");
+    const bar: SingleBar = new SingleBar(
+      {
+        stream: this.#options.stderr,
+        format: `${title} {bar} {percentage}% {value}/{total} {rate}`,
+        formatValue: (value, _options, type) =>
+          type === "value" || type === "total" ? amount(value) : String(value),
+        hideCursor: true,
+        clearOnComplete: true,
+        barsize: 24,
+        etaBuffer: 20,
+        forceRedraw: false,
+      },
+      Presets.shades_classic,
+    );
+    const previous = this.#live;
+    this.#live = { clear: () => this.#options.stderr.write("\r\u001b[2K"), render: () => bar.render() };
+    bar.start(knownTotal ?? 0, 0, { rate: "" });
     return {
       update: (done, newTotal) => {
         current = done;
-        if (newTotal !== undefined) knownTotal = newTotal;
-        if (this.#interactive) this.#live(describe(done));
-        else {
-          const now = this.#options.clock();
-          if (now - lastPlain >= 5000) {
-            lastPlain = now;
-            this.#err(`  ${describe(done)}\n`);
-          }
+        if (newTotal !== undefined && newTotal !== knownTotal) {
+          knownTotal = newTotal;
+          bar.setTotal(newTotal);
         }
+        const seconds = (this.#options.clock() - started) / 1000;
+        bar.update(done, { rate: unit === "bytes" && seconds > 0 ? `${formatBytes(done / seconds)}/s` : "" });
       },
-      finish: () => this.#err(`${paint(this.#options.color, "32", "✔")} ${describe(current)}\n`),
+      finish: () => {
+        bar.stop();
+        this.#live = previous;
+        this.#err(`${paint(this.#options.color, "32", "✔")} ${summary()}\n`);
+      },
     };
   }
 
   result(_data: Record<string, unknown>, human?: string): void {
-    this.#clearLine();
-    if (human !== undefined) this.#options.stdout.write(human.endsWith("\n") || human === "" ? human : `${human}\n`);
+    if (human === undefined) return;
+    this.#live?.clear();
+    this.#options.stdout.write(human.endsWith("\n") || human === "" ? human : `${human}\n`);
+    this.#live?.render();
   }
 
   error(error: HomelabError): void {
     const text = formatError(error);
-    this.#err(this.#options.color ? text.replace(/^error(\[[^\]]+\])?/, (m) => paint(true, "31;1", m)) : text);
+    this.#err(
+      this.#options.color ? text.replace(/^error(\[[^\]]+\])?/, (m) => paint(true, "31;1", m)) : text,
+    );
   }
 
   stream(_source: string, line: string): void {

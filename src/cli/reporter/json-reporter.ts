@@ -34,7 +34,9 @@ export class JsonReporter implements Reporter {
     const started = this.#clock();
     this.#emit({ type: "step", status: "start", title });
     try {
-      const value = await work({ update: (text) => this.#emit({ type: "step", status: "update", title, text }) });
+      const value = await work({
+        update: (text) => this.#emit({ type: "step", status: "update", title, text }),
+      });
       this.#emit({ type: "step", status: "done", title, ms: Math.round(this.#clock() - started) });
       return value;
     } catch (error) {
@@ -58,7 +60,8 @@ export class JsonReporter implements Reporter {
           this.#emit({ type: "progress", title, done: current, total: knownTotal, unit });
         }
       },
-      finish: () => this.#emit({ type: "progress", title, done: current, total: knownTotal, unit, finished: true }),
+      finish: () =>
+        this.#emit({ type: "progress", title, done: current, total: knownTotal, unit, finished: true }),
     };
   }
 
