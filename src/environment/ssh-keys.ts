@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
+import { SSH_KEY_TYPES } from "../ssh/key-types.js";
 
 /**
  * SSH public keys of an environment: each entry of `ssh.authorizedKeys` is either a key line
@@ -7,18 +8,8 @@ import { isAbsolute, join, resolve } from "node:path";
  * newline inside it would add a second, unreviewed line to core's authorized_keys.
  */
 
-const KEY_TYPES = [
-  "ssh-ed25519",
-  "ssh-rsa",
-  "ecdsa-sha2-nistp256",
-  "ecdsa-sha2-nistp384",
-  "ecdsa-sha2-nistp521",
-  "sk-ssh-ed25519@openssh.com",
-  "sk-ecdsa-sha2-nistp256@openssh.com",
-];
-
 const KEY_LINE = new RegExp(
-  `^(${KEY_TYPES.map((t) => t.replace(/[.@]/g, "\\$&")).join("|")}) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$`,
+  `^(${SSH_KEY_TYPES.map((t) => t.replace(/[.@]/g, "\\$&")).join("|")}) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$`,
 );
 
 /** Whether the text is a single OpenSSH public key line of a known type. */
@@ -28,7 +19,7 @@ export function isPublicKeyLine(text: string): boolean {
 
 /** Whether an entry looks like it means to be a key (so a bad one is a key error, not a missing file). */
 export function looksLikeKeyLine(text: string): boolean {
-  return KEY_TYPES.some((type) => text.startsWith(`${type} `));
+  return SSH_KEY_TYPES.some((type) => text.startsWith(`${type} `));
 }
 
 /** `~` and `~/…` expand to `home`; relative paths are taken from `baseDir`. */

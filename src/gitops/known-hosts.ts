@@ -1,3 +1,4 @@
+import { SSH_KEY_TYPES } from "../ssh/key-types.js";
 import { type GitRepositoryUrl, knownHostsPattern } from "./repository-url.js";
 
 /**
@@ -60,16 +61,7 @@ export const WELL_KNOWN_HOST_KEYS: Readonly<Record<string, readonly PublishedHos
   ],
 };
 
-/** Key types OpenSSH and Flux's Go SSH client understand in known_hosts. */
-const KEY_TYPES = new Set([
-  "ssh-ed25519",
-  "ssh-rsa",
-  "ecdsa-sha2-nistp256",
-  "ecdsa-sha2-nistp384",
-  "ecdsa-sha2-nistp521",
-  "sk-ssh-ed25519@openssh.com",
-  "sk-ecdsa-sha2-nistp256@openssh.com",
-]);
+const KEY_TYPES = new Set(SSH_KEY_TYPES);
 
 export interface KnownHostsProblem {
   /** Index in `gitops.knownHosts`, when the problem is one line. */

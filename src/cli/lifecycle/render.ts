@@ -13,7 +13,15 @@ export interface RenderedEnvironment {
   readonly lock: LockFile | undefined;
 }
 
-export async function renderStep(context: CliContext, environment: string): Promise<RenderedEnvironment> {
+/**
+ * Reads the lock file and renders, as a visible step, reporting render's warnings. Shared by
+ * `homelab render` (which prints its own summary) and the lifecycle commands' render step.
+ */
+export async function renderWithContext(
+  context: CliContext,
+  environment: string,
+  options: { readonly outDir?: string } = {},
+): Promise<RenderedEnvironment> {
   const lock = await readLock(context.cwd);
   const result = await context.reporter.step(`Rendering ${environment}`, () =>
     renderEnvironment({
@@ -22,17 +30,21 @@ export async function renderStep(context: CliContext, environment: string): Prom
       home: context.paths.home,
       stateRoot: context.paths.stateRoot,
       cacheRoot: context.paths.cacheRoot,
+      ...(options.outDir === undefined ? {} : { outDir: options.outDir }),
       ...(lock ? { lock } : {}),
       lockFile: LOCK_FILE_NAME,
     }),
   );
   for (const warning of result.warnings)
     context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
-  context.reporter.info(
-    `Rendered ${result.files.length} files into ${relative(context.cwd, result.outDir) || "."}`,
-    {
-      outDir: result.outDir,
-    },
-  );
   return { render: result, lock };
+}
+
+export async function renderStep(context: CliContext, environment: string): Promise<RenderedEnvironment> {
+  const rendered = await renderWithContext(context, environment);
+  const { outDir, files } = rendered.render;
+  context.reporter.info(`Rendered ${files.length} files into ${relative(context.cwd, outDir) || "."}`, {
+    outDir,
+  });
+  return rendered;
 }

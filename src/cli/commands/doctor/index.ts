@@ -2,6 +2,7 @@ import { doctorReportData, formatDoctorReport } from "../../../doctor/index.js";
 import { loadEnvironment } from "../../../environment/index.js";
 import { planLoadedEnvironment } from "../../../plan/index.js";
 import type { CommandModule } from "../../command.js";
+import { environmentArgument } from "../../lifecycle/options.js";
 import { colorWanted, runHostChecks } from "./host-check.js";
 
 /**
@@ -11,12 +12,7 @@ import { colorWanted, runHostChecks } from "./host-check.js";
  */
 const command: CommandModule = {
   configure(command) {
-    command
-      .argument(
-        "[env]",
-        "environment name (environments/<env>.ts) or path to an environment file",
-        "development",
-      )
+    environmentArgument(command)
       .option(
         "--all-distros",
         "show install commands for Arch, Debian/Ubuntu and Fedora, not only this host's",

@@ -1,5 +1,6 @@
 import { HomelabError } from "../../../errors/index.js";
 import type { CommandModule } from "../../command.js";
+import { environmentArgument } from "../../lifecycle/options.js";
 import { imageForEnvironment } from "./for-environment.js";
 
 /**
@@ -9,12 +10,7 @@ import { imageForEnvironment } from "./for-environment.js";
  */
 const command: CommandModule = {
   configure(command) {
-    command
-      .argument(
-        "[env]",
-        "environment name (environments/<env>.ts) or path to an environment file",
-        "development",
-      )
+    environmentArgument(command)
       .option("--image <path>", "use a local image file (verified with <path>.sig beside it)")
       .option("--insecure-skip-verify", "with --image: accept an image without a signature (not recommended)")
       .option("--reverify", "verify a cached image again instead of trusting its verification record")

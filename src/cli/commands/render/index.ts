@@ -1,7 +1,7 @@
 import { access } from "node:fs/promises";
-import { LOCK_FILE_NAME, readLock } from "../../../lock/index.js";
-import { renderEnvironment } from "../../../render/index.js";
 import type { CommandModule } from "../../command.js";
+import { environmentArgument } from "../../lifecycle/options.js";
+import { renderWithContext } from "../../lifecycle/render.js";
 import { renderResultData, renderSummary } from "./summary.js";
 
 async function exists(path: string): Promise<boolean> {
@@ -20,12 +20,7 @@ async function exists(path: string): Promise<boolean> {
  */
 const command: CommandModule = {
   configure(command) {
-    command
-      .argument(
-        "[env]",
-        "environment name (environments/<env>.ts) or path to an environment file",
-        "development",
-      )
+    environmentArgument(command)
       .option(
         "--out <dir>",
         "output directory (default: .homelab/<env>); must be new, empty or a previous render",
@@ -40,22 +35,9 @@ const command: CommandModule = {
   },
   async run(args, options, context) {
     const [environment] = args as [string];
-    const lock = await readLock(context.cwd);
-    const lockFile = LOCK_FILE_NAME;
-    const result = await context.reporter.step(`Rendering ${environment}`, () =>
-      renderEnvironment({
-        environment,
-        cwd: context.cwd,
-        home: context.paths.home,
-        stateRoot: context.paths.stateRoot,
-        cacheRoot: context.paths.cacheRoot,
-        ...(typeof options.out === "string" ? { outDir: options.out } : {}),
-        ...(lock ? { lock } : {}),
-        lockFile,
-      }),
-    );
-    for (const warning of result.warnings)
-      context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
+    const { render: result } = await renderWithContext(context, environment, {
+      ...(typeof options.out === "string" ? { outDir: options.out } : {}),
+    });
     const imagePresent = await exists(result.flatcarImage);
     context.reporter.result(
       renderResultData(result, imagePresent),

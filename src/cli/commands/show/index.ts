@@ -4,6 +4,7 @@ import { LOCK_FILE_NAME, readLock } from "../../../lock/index.js";
 import { planLoadedEnvironment } from "../../../plan/index.js";
 import { resolveVersions } from "../../../render/index.js";
 import type { CommandModule } from "../../command.js";
+import { environmentArgument } from "../../lifecycle/options.js";
 import { drawEnvironment } from "./diagram.js";
 
 const DEFAULT_WIDTH = 80;
@@ -20,12 +21,7 @@ function terminalWidth(stream: NodeJS.WritableStream): number {
  */
 const command: CommandModule = {
   configure(command) {
-    command
-      .argument(
-        "[env]",
-        "environment name (environments/<env>.ts) or path to an environment file",
-        "development",
-      )
+    environmentArgument(command)
       .option("--ascii", "draw with plain ASCII instead of box-drawing characters")
       .option("--width <columns>", "drawing width (default: the terminal's, or 80)");
   },
