@@ -2,6 +2,14 @@
 // The CLI is built into dist/ by `npm ci` (the prepare script) or `npm run build`.
 import { existsSync } from "node:fs";
 
+// A reader that goes away (`homelab up --help | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const entry = new URL("../dist/cli/main.js", import.meta.url);
 const butane = new URL("../dist/butane.cjs", import.meta.url);
 if (!existsSync(entry)) {

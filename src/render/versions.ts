@@ -1,11 +1,16 @@
 import type { Environment } from "../environment/schema.js";
-import { type LockFile, resolveLockedEnvironment } from "../lock/index.js";
+import { type LockedEnvironment, type LockFile, resolveLockedEnvironment } from "../lock/index.js";
 import type { PinnedArtifact } from "../pins/index.js";
 import type { PlanWarning } from "../plan/types.js";
 
 /** What an environment resolves to: the versions and artifacts its nodes are built from. */
 export interface ResolvedVersions {
-  readonly flatcar: { readonly channel: Environment["flatcar"]["channel"]; readonly version: string };
+  readonly flatcar: {
+    readonly channel: Environment["flatcar"]["channel"];
+    readonly version: string;
+    /** Where the image and its signature are downloaded from, and what must have signed it. */
+    readonly image: LockedEnvironment["flatcar"]["image"];
+  };
   readonly k3s: { readonly version: string; readonly binary: PinnedArtifact };
   /** The Flux version, when the environment uses GitOps. */
   readonly flux?: string;
@@ -29,7 +34,11 @@ export function resolveVersions(
   });
   return {
     versions: {
-      flatcar: { channel: locked.flatcar.channel, version: locked.flatcar.version },
+      flatcar: {
+        channel: locked.flatcar.channel,
+        version: locked.flatcar.version,
+        image: locked.flatcar.image,
+      },
       k3s: {
         version: locked.k3s.version,
         binary: { url: locked.k3s.binary.url, sha256: locked.k3s.binary.sha256 },

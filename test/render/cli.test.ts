@@ -71,6 +71,22 @@ describe("homelab render", () => {
     expect(result.files).toContain("main.tf.json");
   });
 
+  it("--image makes a local image the default of var.flatcar_image", async () => {
+    const out = join(scratch, "image");
+    const run = homelab(["render", "development", "--out", out, "--image", "images/flatcar.qcow2"]);
+    expect(run.status).toBe(0);
+    const config = JSON.parse(await readFile(join(out, "main.tf.json"), "utf8"));
+    expect(config.variable.flatcar_image.default).toBe(join(repository, "images", "flatcar.qcow2"));
+  });
+
+  it("a reader that stops early (| head) ends the CLI quietly", () => {
+    const run = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" up --help | head -1`], {
+      encoding: "utf8",
+    });
+    expect(run.stdout).toBe("Usage: up [options] [env]\n");
+    expect(run.stderr).toBe("");
+  });
+
   it("refuses to replace the repository root, with a located error and no stack trace", () => {
     const run = homelab(["render", "development", "--out", "."]);
     expect(run.status).toBe(1);

@@ -4,7 +4,16 @@ import type { ResolvedVersions } from "../../src/render/index.js";
 import { planFixture } from "../tofu/plan-fixture.js";
 
 const versions: ResolvedVersions = {
-  flatcar: { channel: "stable", version: "4757.2.1" },
+  flatcar: {
+    channel: "stable",
+    version: "4757.2.1",
+    image: {
+      url: "https://stable.release.flatcar-linux.net/amd64-usr/4757.2.1/flatcar_production_qemu_image.img",
+      signatureUrl:
+        "https://stable.release.flatcar-linux.net/amd64-usr/4757.2.1/flatcar_production_qemu_image.img.sig",
+      signingKeyFingerprint: "F88CFEDEFF29A5B4D9523864E25D9AED0593B34A",
+    },
+  },
   k3s: { version: "v1.34.10+k3s1", binary: { url: "https://example.org/k3s", sha256: "0".repeat(64) } },
 };
 

@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { LOCK_FILE_NAME, type LockFile, readLock } from "../../lock/index.js";
 import { type RenderResult, renderEnvironment } from "../../render/index.js";
 import type { CliContext } from "../context.js";
@@ -13,6 +13,13 @@ export interface RenderedEnvironment {
   readonly lock: LockFile | undefined;
 }
 
+export interface RenderStepOptions {
+  /** `--out DIR` (default `.homelab/<env>`). */
+  readonly outDir?: string;
+  /** `--image PATH`: the Flatcar image the OpenTofu config uploads (default: the cache's). */
+  readonly flatcarImage?: string;
+}
+
 /**
  * Reads the lock file and renders, as a visible step, reporting render's warnings. Shared by
  * `homelab render` (which prints its own summary) and the lifecycle commands' render step.
@@ -20,7 +27,7 @@ export interface RenderedEnvironment {
 export async function renderWithContext(
   context: CliContext,
   environment: string,
-  options: { readonly outDir?: string } = {},
+  options: RenderStepOptions = {},
 ): Promise<RenderedEnvironment> {
   const lock = await readLock(context.cwd);
   const result = await context.reporter.step(`Rendering ${environment}`, () =>
@@ -31,6 +38,9 @@ export async function renderWithContext(
       stateRoot: context.paths.stateRoot,
       cacheRoot: context.paths.cacheRoot,
       ...(options.outDir === undefined ? {} : { outDir: options.outDir }),
+      ...(options.flatcarImage === undefined
+        ? {}
+        : { flatcarImage: resolve(context.cwd, options.flatcarImage) }),
       ...(lock ? { lock } : {}),
       lockFile: LOCK_FILE_NAME,
     }),
@@ -40,8 +50,12 @@ export async function renderWithContext(
   return { render: result, lock };
 }
 
-export async function renderStep(context: CliContext, environment: string): Promise<RenderedEnvironment> {
-  const rendered = await renderWithContext(context, environment);
+export async function renderStep(
+  context: CliContext,
+  environment: string,
+  options: RenderStepOptions = {},
+): Promise<RenderedEnvironment> {
+  const rendered = await renderWithContext(context, environment, options);
   const { outDir, files } = rendered.render;
   context.reporter.info(`Rendered ${files.length} files into ${relative(context.cwd, outDir) || "."}`, {
     outDir,

@@ -3,7 +3,7 @@ import type { RenderResult } from "../../render/index.js";
 import { TofuFailedError, type TofuRunner, withRunLock } from "../../runner/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
-import { type RenderedEnvironment, renderStep } from "./render.js";
+import { type RenderedEnvironment, type RenderStepOptions, renderStep } from "./render.js";
 import { createRunner, resolveTofu, runLockHolder } from "./tofu.js";
 
 export interface Session {
@@ -20,11 +20,16 @@ export interface Session {
  */
 export async function withSession<T>(
   context: CliContext,
-  options: { readonly environment: string; readonly tofu: string | undefined; readonly command: string },
+  options: {
+    readonly environment: string;
+    readonly tofu: string | undefined;
+    readonly command: string;
+    readonly render?: RenderStepOptions;
+  },
   work: (session: Session) => Promise<T>,
   beforeLock?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
-  const rendered = await renderStep(context, options.environment);
+  const rendered = await renderStep(context, options.environment, options.render);
   const { render, lock: lockFile } = rendered;
   if (beforeLock) await beforeLock(rendered);
   const binary = await resolveTofu(context, options.tofu);

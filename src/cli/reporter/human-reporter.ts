@@ -35,6 +35,9 @@ function formatDuration(ms: number): string {
 interface LiveLine {
   clear(): void;
   render(): void;
+  /** Stops redrawing while a nested element (a bar inside a step) owns the line. */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -94,7 +97,12 @@ export class HumanReporter implements Reporter {
     });
     if (!this.#options.color) spinner.color = "white";
     const previous = this.#live;
-    this.#live = { clear: () => spinner.clear(), render: () => spinner.render() };
+    this.#live = {
+      clear: () => spinner.clear(),
+      render: () => spinner.render(),
+      pause: () => spinner.stop(),
+      resume: () => spinner.start(),
+    };
     spinner.start();
     try {
       const value = await work({ update: (next) => (spinner.text = `${title}: ${next}`) });
@@ -165,7 +173,14 @@ export class HumanReporter implements Reporter {
       Presets.shades_classic,
     );
     const previous = this.#live;
-    this.#live = { clear: () => this.#options.stderr.write("\r\u001b[2K"), render: () => bar.render() };
+    previous?.pause();
+    const clearLine = () => this.#options.stderr.write("\r\u001b[2K");
+    this.#live = {
+      clear: clearLine,
+      render: () => bar.render(),
+      pause: clearLine,
+      resume: () => bar.render(),
+    };
     bar.start(knownTotal ?? 0, 0, { rate: "" });
     return {
       update: (done, newTotal) => {
@@ -181,6 +196,7 @@ export class HumanReporter implements Reporter {
         bar.stop();
         this.#live = previous;
         this.#err(`${paint(this.#options.color, "32", "✔")} ${summary()}\n`);
+        previous?.resume();
       },
     };
   }

@@ -6,7 +6,7 @@ import {
   readShippedSigningKey,
   useLocalImage,
 } from "../../../image/index.js";
-import { readLock, resolveLockedEnvironment } from "../../../lock/index.js";
+import { type LockedEnvironment, readLock, resolveLockedEnvironment } from "../../../lock/index.js";
 import type { CliContext } from "../../context.js";
 import type { ProgressHandle } from "../../reporter/index.js";
 
@@ -37,30 +37,30 @@ export interface ImageForEnvironmentOptions {
   readonly reverify?: boolean;
 }
 
+/** The Flatcar release an environment resolved to (render's versions, or the lock). */
+export interface FlatcarRelease {
+  readonly channel: LockedEnvironment["flatcar"]["channel"];
+  readonly version: string;
+  readonly image: LockedEnvironment["flatcar"]["image"];
+}
+
 /**
- * The verified Flatcar image of an environment (downloaded into the cache when missing), with
- * progress bars and warnings on the reporter. Used by `homelab image` and `homelab up`.
+ * The verified Flatcar image of a release (downloaded into the cache when missing), or a local
+ * `--image` file verified with the `.sig` beside it; progress bars and warnings on the reporter.
+ * Used by `homelab image` and `homelab up`.
  */
-export async function imageForEnvironment(
-  environmentName: string,
+export async function imageForRelease(
   context: CliContext,
+  release: FlatcarRelease,
   options: ImageForEnvironmentOptions = {},
 ): Promise<EnsuredImage> {
-  const loaded = await loadEnvironment(environmentName, { cwd: context.cwd, home: context.paths.home });
-  const environment = loaded.environment;
-  const lock = await readLock(context.cwd);
-  const locked = resolveLockedEnvironment(environment, lock, undefined, {
-    environmentFile: loaded.file,
-    onWarning: (warning) =>
-      context.reporter.warn(`${warning.message}. ${warning.fix}`, { code: "lock-missing-artifact" }),
-  });
   const signingKeys = await readShippedSigningKey();
-  const title = `Flatcar ${locked.flatcar.channel} ${locked.flatcar.version}`;
+  const title = `Flatcar ${release.channel} ${release.version}`;
   const bars = progressBars(context, title);
   const verification = {
     signingKeys,
-    expectedFingerprint: locked.flatcar.image.signingKeyFingerprint,
-    ...(locked.flatcar.image.sha512 ? { expectedSha512: locked.flatcar.image.sha512 } : {}),
+    expectedFingerprint: release.image.signingKeyFingerprint,
+    ...(release.image.sha512 ? { expectedSha512: release.image.sha512 } : {}),
     now: () => context.date(),
     onProgress: bars.onProgress,
   };
@@ -73,11 +73,11 @@ export async function imageForEnvironment(
         })
       : await ensureFlatcarImage({
           ...verification,
-          channel: locked.flatcar.channel,
-          version: locked.flatcar.version,
+          channel: release.channel,
+          version: release.version,
           cacheRoot: context.paths.cacheRoot,
-          imageUrl: locked.flatcar.image.url,
-          signatureUrl: locked.flatcar.image.signatureUrl,
+          imageUrl: release.image.url,
+          signatureUrl: release.image.signatureUrl,
           fetch: (url, init) => fetch(url, init),
           reverify: options.reverify === true,
         });
@@ -88,4 +88,20 @@ export async function imageForEnvironment(
     bars.finish();
     throw error;
   }
+}
+
+/** `homelab image [ENV]`: the environment's release from its file and homelab.lock.json. */
+export async function imageForEnvironment(
+  environmentName: string,
+  context: CliContext,
+  options: ImageForEnvironmentOptions = {},
+): Promise<EnsuredImage> {
+  const loaded = await loadEnvironment(environmentName, { cwd: context.cwd, home: context.paths.home });
+  const lock = await readLock(context.cwd);
+  const locked = resolveLockedEnvironment(loaded.environment, lock, undefined, {
+    environmentFile: loaded.file,
+    onWarning: (warning) =>
+      context.reporter.warn(`${warning.message}. ${warning.fix}`, { code: "lock-missing-artifact" }),
+  });
+  return imageForRelease(context, locked.flatcar, options);
 }

@@ -25,6 +25,10 @@ const command: CommandModule = {
         "--out <dir>",
         "output directory (default: .homelab/<env>); must be new, empty or a previous render",
       )
+      .option(
+        "--image <path>",
+        "Flatcar image the OpenTofu config uploads (default: the verified image in homelab's cache)",
+      )
       .addHelpText(
         "after",
         "\nSame inputs, same bytes: the files depend only on the environment, homelab.lock.json and the\n" +
@@ -37,6 +41,7 @@ const command: CommandModule = {
     const [environment] = args as [string];
     const { render: result } = await renderWithContext(context, environment, {
       ...(typeof options.out === "string" ? { outDir: options.out } : {}),
+      ...(typeof options.image === "string" ? { flatcarImage: options.image } : {}),
     });
     const imagePresent = await exists(result.flatcarImage);
     context.reporter.result(

@@ -1,3 +1,4 @@
+import { HomelabError } from "../../../errors/index.js";
 import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
 import type { CliContext } from "../../context.js";
@@ -58,6 +59,11 @@ const command: CommandModule = {
     yesOption(command, "apply");
     timeoutOption(command)
       .option(
+        "--image <path>",
+        "use a local Flatcar image (verified with <path>.sig beside it) instead of the download",
+      )
+      .option("--insecure-skip-verify", "with --image: accept an image without a signature (not recommended)")
+      .option(
         "--merge-kubeconfig",
         "also merge the cluster into your kubeconfig ($KUBECONFIG or ~/.kube/config) as context homelab-<env>",
       )
@@ -73,10 +79,25 @@ const command: CommandModule = {
     const [environment] = args as [string];
     const timeoutMs = parseDuration(String(options.timeout));
     const override = stringOption(options, "tofu") ?? (context.env.HOMELAB_TOFU || undefined);
+    const image = stringOption(options, "image");
+    if (options.insecureSkipVerify === true && image === undefined) {
+      throw new HomelabError(
+        "usage",
+        "--insecure-skip-verify only applies to a local image given with --image",
+        {
+          fix: "Downloaded images are always verified. Drop the flag, or pass --image PATH.",
+        },
+      );
+    }
     return keepTofuExitStatus(context, () =>
       withSession(
         context,
-        { environment, tofu: override, command: `homelab up ${environment}` },
+        {
+          environment,
+          tofu: override,
+          command: `homelab up ${environment}`,
+          ...(image === undefined ? {} : { render: { flatcarImage: image } }),
+        },
         async ({ render, runner }) => {
           const plan = render.plan;
           const name = plan.environment.name;
@@ -121,7 +142,10 @@ const command: CommandModule = {
         async (rendered) => {
           const chosen = override === undefined ? undefined : await resolveTofu(context, override);
           await hostChecksStep(context, rendered.render.plan, chosen);
-          await ensureImageStep(context, rendered);
+          await ensureImageStep(context, rendered, {
+            ...(image === undefined ? {} : { image }),
+            insecureSkipVerify: options.insecureSkipVerify === true,
+          });
         },
       ),
     );
