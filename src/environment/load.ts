@@ -46,17 +46,14 @@ export async function loadEnvironment(
   const file = displayPath(absoluteFile, options.cwd);
   const value = await loadEnvironmentValue(absoluteFile, file);
   const environment = await validate(value, absoluteFile, file);
+  const warnings: PlanWarning[] = [];
   if (byName && environment.name !== nameOrPath) {
-    await throwLocated(
-      "env-invalid",
-      `the environment in ${file} is named "${environment.name}", not "${nameOrPath}"`,
-      {
-        absoluteFile,
-        file,
-        path: ["name"],
-        fix: `Set name: "${nameOrPath}" (the name picks the state directory, so it must match the file name), or rename the file.`,
-      },
-    );
+    // Everything (state directory, render directory, kubeconfig) is keyed by `name`, so a
+    // mismatch works; it only surprises whoever looks for `<file name>` in those places.
+    warnings.push({
+      message: `the environment is named "${environment.name}", not "${nameOrPath}": its state, render directory and kubeconfig use "${environment.name}"`,
+      where: { file, path: "name" },
+    });
   }
   const baseDir = dirname(absoluteFile);
   const authorizedKeys = await resolveSshKeys(environment, {
@@ -111,7 +108,7 @@ export async function loadEnvironment(
       ),
     ),
   };
-  return { environment: resolved, file, absoluteFile, warnings: [], snippetSources };
+  return { environment: resolved, file, absoluteFile, warnings, snippetSources };
 }
 
 function displayPath(absolute: string, cwd: string): string {

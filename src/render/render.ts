@@ -172,7 +172,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     versions,
     flatcarImage,
     contents,
-    warnings: [...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+    warnings: [...loaded.warnings, ...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
   };
 }
 

@@ -308,11 +308,14 @@ describe("loadEnvironment: located errors", () => {
     expect(error.message).toBe("required field is missing");
   });
 
-  it("refuses an environment whose name does not match its file", async () => {
+  it("warns when an environment's name does not match its file (everything uses the name)", async () => {
     const cwd = project({ "environments/staging.ts": MINIMAL("production") });
-    const error = await failure(loadEnvironment("staging", { cwd, home: NO_HOME }));
-    expect(error.code).toBe("env-invalid");
-    expect(error.where?.path).toBe("name");
+    const loaded = await loadEnvironment("staging", { cwd, home: NO_HOME });
+    expect(loaded.environment.name).toBe("production");
+    expect(loaded.warnings).toEqual([
+      expect.objectContaining({ where: { file: "environments/staging.ts", path: "name" } }),
+    ]);
+    expect(loaded.warnings[0]?.message).toMatch(/named "production", not "staging"/);
   });
 
   it("adds lines to planning errors too", async () => {
