@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { drawEnvironment, hypervisorHost } from "../../src/cli/commands/show/diagram.js";
+import {
+  FLATCAR_SIGNING_KEY_FINGERPRINT,
+  flatcarImageUrls,
+  flatcarReleaseUrl,
+} from "../../src/image/index.js";
 import type { ResolvedVersions } from "../../src/render/index.js";
 import { planFixture } from "../tofu/plan-fixture.js";
 
@@ -8,10 +13,8 @@ const versions: ResolvedVersions = {
     channel: "stable",
     version: "4757.2.1",
     image: {
-      url: "https://stable.release.flatcar-linux.net/amd64-usr/4757.2.1/flatcar_production_qemu_image.img",
-      signatureUrl:
-        "https://stable.release.flatcar-linux.net/amd64-usr/4757.2.1/flatcar_production_qemu_image.img.sig",
-      signingKeyFingerprint: "F88CFEDEFF29A5B4D9523864E25D9AED0593B34A",
+      ...flatcarImageUrls(flatcarReleaseUrl("stable", "4757.2.1")),
+      signingKeyFingerprint: FLATCAR_SIGNING_KEY_FINGERPRINT,
     },
   },
   k3s: { version: "v1.34.10+k3s1", binary: { url: "https://example.org/k3s", sha256: "0".repeat(64) } },
