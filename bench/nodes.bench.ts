@@ -4,6 +4,7 @@ import { loadEnvironment } from "../src/environment/index.js";
 import { renderNodeConfigs } from "../src/nodes/index.js";
 import { planCluster, planLoadedEnvironment } from "../src/plan/index.js";
 import { generateSshKeyPair } from "../src/secrets/index.js";
+import { testNodePasswords } from "../test/support/node-passwords.js";
 
 /** Environment loading, planning and node-config rendering for the 6-node production environment. */
 
@@ -14,6 +15,7 @@ const inputs = {
   k3sToken: "ab".repeat(32),
   sshPublicKeys: [generateSshKeyPair("homelab@production").publicKey.trim()],
   k3sBinary: { url: "https://example.invalid/k3s", sha256: "cd".repeat(32) },
+  nodePasswords: testNodePasswords(plan),
 };
 
 describe("environments and node configs (production: 3 servers, 3 agents)", () => {

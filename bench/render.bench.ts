@@ -10,6 +10,7 @@ import {
   renderEnvironment,
 } from "../src/render/index.js";
 import { serializeTfJson, synthesizeTofu } from "../src/tofu/index.js";
+import { synthesisOptions } from "../test/tofu/plan-fixture.js";
 
 /**
  * How long `homelab render` takes as the cluster grows: 3, 30, 100 and 300 nodes (3 servers,
@@ -78,12 +79,6 @@ describe.each(SIZES)("%i nodes", (nodes) => {
   });
 
   bench("synthesis only (main.tf.json from a plan)", () => {
-    serializeTfJson(
-      synthesizeTofu(plan, {
-        statePath: "/state/tofu/terraform.tfstate",
-        flatcarImagePath: "/cache/flatcar.img",
-        flatcarVersion: "4757.2.1",
-      }),
-    );
+    serializeTfJson(synthesizeTofu(plan, synthesisOptions(plan)));
   });
 });

@@ -1,28 +1,32 @@
 #!/bin/sh
-# Waits until the first k3s server answers on /ping, so that a joining node starts k3s only
-# once there is a cluster to join (k3s would retry by itself, but with less visible logs).
+# Waits until the cluster's registration address answers on /ping, so that a machine joining
+# the cluster starts k3s only once there is a cluster to join. It runs only before the
+# machine's very first start of k3s (its unit's ConditionPathExists), never on a reboot.
 # Installed by homelab at /opt/bin/k3s-wait-for-server, run by k3s-wait-for-server.service.
 #
-# Settings (environment; /etc/homelab/k3s-join.env sets the URL on joining nodes):
-#   K3S_JOIN_PING_URL    https://<first server>:6443/ping; empty on the first server: no wait
+# Settings (environment; /etc/homelab/k3s-join.env sets them):
+#   K3S_JOIN_PING_URL    https://<registration address>:6443/ping; empty: this machine starts
+#                        etcd itself (bootstrap or restore), nothing to wait for
+#   WAIT_TIMEOUT         give up after this many seconds (default 1800); k3s then starts anyway
+#                        and retries by itself
 #   WAIT_INITIAL_DELAY   seconds before the second try (default 2), doubled after each failure
 #   WAIT_MAX_DELAY       upper bound of the delay between tries (default 30)
-#   WAIT_MAX_ATTEMPTS    give up after this many tries; 0 (default) tries until it answers
 #   WAIT_CURL_TIMEOUT    seconds one try may take (default 10)
 # Every try is logged to the journal (journalctl -u k3s-wait-for-server).
 set -u
 
 url="${K3S_JOIN_PING_URL:-}"
+timeout="${WAIT_TIMEOUT:-1800}"
 delay="${WAIT_INITIAL_DELAY:-2}"
 max_delay="${WAIT_MAX_DELAY:-30}"
-max_attempts="${WAIT_MAX_ATTEMPTS:-0}"
 curl_timeout="${WAIT_CURL_TIMEOUT:-10}"
 
 if [ -z "$url" ]; then
-  echo "k3s-wait-for-server: this node starts the cluster; nothing to wait for"
+  echo "k3s-wait-for-server: this machine starts etcd itself; nothing to wait for"
   exit 0
 fi
 
+started=$(date +%s)
 attempt=1
 while :; do
   # --insecure: the server's certificate is signed by the cluster CA, which this node only
@@ -32,11 +36,12 @@ while :; do
     echo "k3s-wait-for-server: attempt $attempt: $url answered; starting k3s"
     exit 0
   fi
-  echo "k3s-wait-for-server: attempt $attempt: $url not ready (${answer:-no answer}); next try in ${delay}s"
-  if [ "$max_attempts" -gt 0 ] && [ "$attempt" -ge "$max_attempts" ]; then
-    echo "k3s-wait-for-server: giving up after $attempt attempts" >&2
+  elapsed=$(($(date +%s) - started))
+  if [ "$elapsed" -ge "$timeout" ]; then
+    echo "k3s-wait-for-server: $url did not answer within ${timeout}s ($attempt attempts); starting k3s anyway, it retries by itself" >&2
     exit 1
   fi
+  echo "k3s-wait-for-server: attempt $attempt: $url not ready (${answer:-no answer}); next try in ${delay}s"
   sleep "$delay"
   attempt=$((attempt + 1))
   delay=$((delay * 2))

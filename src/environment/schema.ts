@@ -110,6 +110,12 @@ export const NodeOverrideSchema = z.strictObject({
   snippets: z.array(SnippetSchema).optional().describe("extra Butane snippets, after the pool's"),
 });
 
+/** An inclusive range of IPv4 addresses, e.g. { start: "192.168.140.100", end: "192.168.140.199" }. */
+export const AddressRangeSchema = z.strictObject({
+  start: ipv4.describe("first address of the range"),
+  end: ipv4.describe("last address of the range (inclusive)"),
+});
+
 export const NetworkSchema = z.strictObject({
   mode: z
     .enum(["nat", "bridge"], { error: 'expected "nat" or "bridge"' })
@@ -138,6 +144,22 @@ export const NetworkSchema = z.strictObject({
     )
     .optional()
     .describe("DNS domain of the nodes, e.g. dev.home.arpa"),
+  registrationAddress: ipv4
+    .optional()
+    .describe(
+      "the cluster's fixed registration address: a virtual IP the servers announce (kube-vip, ARP), used by " +
+        "joining nodes, the kubeconfig and homelab's waits, so that no single server is needed; default host .9 " +
+        "of the network. Outside the node, DHCP and load-balancer ranges",
+    ),
+  dhcpRange: AddressRangeSchema.optional().describe(
+    "dynamic DHCP range. nat: homelab's libvirt network hands these out (first boot fetches k3s from the " +
+      "initramfs, which uses DHCP, before the node's static address applies); default hosts .100-.199. " +
+      "bridge: your LAN's DHCP pool, if you want homelab to check that nothing collides with it",
+  ),
+  loadBalancerRange: AddressRangeSchema.optional().describe(
+    "addresses for LoadBalancer services (MetalLB in kubernetes/infrastructure/configs): kept clear of nodes, " +
+      "the registration address and DHCP; default hosts .200-.250",
+  ),
 });
 
 export const PoolSchema = z.strictObject({

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   "env-duplicate-node": "Two nodes share a name, MAC or address",
   "env-address-outside-network": "A node address is outside the environment's network",
   "env-network-collision": "The environment's network overlaps another network",
+  "env-address-conflict": "The registration address or an address range collides with another address",
   "env-memory-too-low": "A node has less memory than k3s needs",
   "env-ssh-key-not-found": "An SSH public key file named by the environment cannot be read",
   "env-snippet-invalid": "A Butane snippet of the environment does not compile",
@@ -59,6 +60,7 @@ export const ERROR_CODES = {
   "tofu-failed": "OpenTofu or Terraform exited with an error",
   "run-in-progress": "Another homelab run holds the environment's lock",
   "not-applied": "The environment has not been applied yet",
+  "tofu-state-unreadable": "OpenTofu's state file of the environment cannot be read",
 
   // Cluster lifecycle
   "k3s-server-timeout": "The first k3s server did not answer in time",

@@ -12,4 +12,5 @@ export {
   K3S_SUPERVISOR_PORT,
   k3sNodeConfig,
   managedKeyField,
+  registrationUrl,
 } from "./node-config.js";

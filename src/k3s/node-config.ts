@@ -1,3 +1,4 @@
+import { type FirstBoot, startsEtcdHere } from "../nodes/first-boot.js";
 import type { ClusterPlan, NodePlan } from "../plan/types.js";
 import { type K3sConfigValue, k3sFlagFor } from "./flags.js";
 
@@ -10,14 +11,15 @@ export const K3S_SUPERVISOR_PORT = 6443;
  * the result depend on merge order, and some (token, server, cluster-init) would break joining.
  */
 export const HOMELAB_MANAGED_K3S_KEYS: Readonly<Record<string, string>> = {
-  "cluster-init": "the first server always starts etcd; the others join it",
-  server: "joining nodes always use the first server",
+  "cluster-init":
+    "only the first server of a new environment bootstraps the cluster; every later machine joins it",
+  server: "joining nodes always register through `network.registrationAddress`",
   token: "homelab generates the cluster token and keeps it in its state directory",
   "node-name": "node names come from `prefix`",
   "node-ip": "set `nodes.<name>.address`",
   "node-label": "set `servers.labels`, `agents.labels` or `nodes.<name>.labels`",
   "node-taint": "set `servers.taints` or `agents.taints`",
-  "tls-san": "homelab adds every server's address and name",
+  "tls-san": "homelab adds the registration address (`network.registrationAddress`)",
   disable: "set `k3s.disable`",
   "flannel-backend": "set `k3s.flannelBackend`",
   "write-kubeconfig-mode": "set `k3s.kubeconfigMode`",
@@ -31,31 +33,36 @@ export function managedKeyField(role: "server" | "agent", key: string): string |
   return flag ? HOMELAB_MANAGED_K3S_KEYS[flag.name] : undefined;
 }
 
-function supervisorUrl(node: NodePlan): string {
-  return `https://${node.address}:${K3S_SUPERVISOR_PORT}`;
+/** `https://<registration address>:6443`: where every joining node registers. */
+export function registrationUrl(plan: Pick<ClusterPlan, "network">): string {
+  return `https://${plan.network.registrationAddress}:${K3S_SUPERVISOR_PORT}`;
 }
 
 /**
  * `/etc/rancher/k3s/config.yaml` of one node, as an object (key order is the output order).
- * The first server starts embedded etcd (`cluster-init`); every other node joins it with the
- * token. Servers list all server addresses and names in `tls-san`, so the API certificate is
- * valid whichever server a client reaches.
+ *
+ * A server machine that starts etcd itself (the first server of a new environment, or the only
+ * server being restored from a snapshot) has `cluster-init`; every other machine joins through
+ * the registration address, never through one particular server. Once a server has etcd data,
+ * k3s starts from that data and neither key matters again. `tls-san` holds only the
+ * registration address: k3s puts each server's own address and hostname into its certificate
+ * itself, so adding a server changes no other node's configuration.
  */
 export function k3sNodeConfig(
   plan: ClusterPlan,
   node: NodePlan,
   token: string,
+  firstBoot: FirstBoot,
 ): Record<string, K3sConfigValue> {
   const { k3s } = plan.environment;
   const config: Record<string, K3sConfigValue> = {};
-  if (node.clusterInit) config["cluster-init"] = true;
-  else config.server = supervisorUrl(plan.firstServer);
+  if (node.role === "server" && startsEtcdHere(firstBoot)) config["cluster-init"] = true;
+  else config.server = registrationUrl(plan);
   config.token = token;
   config["node-name"] = node.name;
   config["node-ip"] = node.address;
   if (node.role === "server") {
-    const servers = plan.nodes.filter((n) => n.role === "server");
-    config["tls-san"] = [...servers.map((s) => s.address), ...servers.map((s) => s.name)];
+    config["tls-san"] = [plan.network.registrationAddress];
     if (k3s.disable.length > 0) config.disable = [...k3s.disable];
     config["flannel-backend"] = k3s.flannelBackend;
     config["write-kubeconfig-mode"] = k3s.kubeconfigMode;

@@ -1,7 +1,8 @@
 import { stringify } from "yaml";
 import type { Environment } from "../environment/schema.js";
-import { K3S_SUPERVISOR_PORT, k3sNodeConfig } from "../k3s/index.js";
+import { k3sNodeConfig, registrationUrl } from "../k3s/index.js";
 import type { ClusterPlan, NodePlan } from "../plan/types.js";
+import { type FirstBoot, startsEtcdHere } from "./first-boot.js";
 
 /**
  * Contents of the generated files of a node. Every value here comes from the validated plan
@@ -31,14 +32,30 @@ export function updateConf(environment: Environment): string {
 }
 
 /** `/etc/rancher/k3s/config.yaml` as YAML 1.1-safe text (quotes "0600", "yes", "on", …). */
-export function k3sConfigYaml(plan: ClusterPlan, node: NodePlan, token: string): string {
-  return stringify(k3sNodeConfig(plan, node, token), { version: "1.1", lineWidth: 0 });
+export function k3sConfigYaml(
+  plan: ClusterPlan,
+  node: NodePlan,
+  token: string,
+  firstBoot: FirstBoot,
+): string {
+  return stringify(k3sNodeConfig(plan, node, token, firstBoot), { version: "1.1", lineWidth: 0 });
 }
 
-/** `/etc/homelab/k3s-join.env`: where joining nodes wait; empty URL on the first server. */
-export function joinEnvironment(plan: ClusterPlan, node: NodePlan): string {
-  if (node.clusterInit) return "# This node starts the cluster: it waits for nobody.\nK3S_JOIN_PING_URL=\n";
-  return `K3S_JOIN_PING_URL=https://${plan.firstServer.address}:${K3S_SUPERVISOR_PORT}/ping\n`;
+/** Seconds a joining machine waits for the registration address before k3s starts anyway. */
+export const JOIN_WAIT_TIMEOUT_SECONDS = 1800;
+
+/**
+ * `/etc/homelab/k3s-join.env`: where a joining machine waits before its first start of k3s —
+ * the registration address, never one particular server. Empty on a machine that starts etcd.
+ */
+export function joinEnvironment(plan: ClusterPlan, node: NodePlan, firstBoot: FirstBoot): string {
+  if (node.role === "server" && startsEtcdHere(firstBoot))
+    return "# This machine starts etcd itself: it waits for nobody.\nK3S_JOIN_PING_URL=\n";
+  return [
+    `K3S_JOIN_PING_URL=${registrationUrl(plan)}/ping`,
+    `WAIT_TIMEOUT=${JOIN_WAIT_TIMEOUT_SECONDS}`,
+    "",
+  ].join("\n");
 }
 
 /** A systemd-networkd file giving the node its static address, matched by MAC (NAT and bridge). */

@@ -1,7 +1,11 @@
 export { STATIC_NETWORK_PATH } from "./files.js";
+export { BOOTSTRAP, describeFirstBoot, type FirstBoot, JOIN, startsEtcdHere } from "./first-boot.js";
 export {
+  createNodeRenderer,
   type ExtraNodeFile,
   type NodeConfigInputs,
+  type NodeRenderer,
+  RESTORE_PATHS,
   type RenderedNodeConfig,
   renderNodeConfigs,
 } from "./render.js";

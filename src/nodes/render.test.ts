@@ -12,10 +12,18 @@ function isWellFormed(text: string): boolean {
 }
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGbAYOHjlzmw0sJ+QnJUT3F1CyF+kt0M3ZBzm3JZAhFM homelab@test";
+/** Every node name the tests' plans have (prefix `t`), with a password each. */
+const PASSWORDS = new Map(
+  ["server", "agent"].flatMap((role) =>
+    Array.from({ length: 12 }, (_, i) => [`t-${role}-${i + 1}`, `${i}`.padStart(32, "a")] as const),
+  ),
+);
+
 const INPUTS: NodeConfigInputs = {
   k3sToken: "0123456789abcdef".repeat(4),
   sshPublicKeys: [KEY],
   k3sBinary: { url: "https://example.invalid/k3s", sha256: "ab".repeat(32) },
+  nodePasswords: PASSWORDS,
 };
 
 function planOf(input: Partial<EnvironmentInput> = {}) {

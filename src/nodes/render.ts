@@ -11,8 +11,9 @@ import {
   staticNetworkFile,
   updateConf,
 } from "./files.js";
+import { BOOTSTRAP, type FirstBoot, JOIN } from "./first-boot.js";
 import { renderTemplate, type TemplateValue } from "./template.js";
-import { roleTemplate, waitForServerScript } from "./templates.js";
+import { restoreSnapshotScript, restoreUnit, roleTemplate, waitForServerScript } from "./templates.js";
 
 /**
  * A file the caller adds to one node (e.g. the Flux bootstrap manifests on the first server):
@@ -45,12 +46,30 @@ export interface NodeConfigInputs {
   readonly k3sBinary: { readonly url: string; readonly sha256: string };
   /** Extra files per node name. */
   readonly extraFiles?: ReadonlyMap<string, readonly ExtraNodeFile[]>;
+  /** Files every server gets, identical on each (the registration address's kube-vip manifest). */
+  readonly serverFiles?: readonly ExtraNodeFile[];
+  /**
+   * Files only the machine that bootstraps the cluster gets (Flux's bootstrap): every later
+   * machine joins a cluster that already holds what they created.
+   */
+  readonly bootstrapFiles?: readonly ExtraNodeFile[];
+  /**
+   * Each node's password (`/etc/rancher/node/password`), by node name: required for every node.
+   * Kept in the state directory, so a rebuilt machine registers under the same identity.
+   */
+  readonly nodePasswords: ReadonlyMap<string, string>;
+  /**
+   * How each node's machine starts k3s (see first-boot.ts). A node not listed joins, except
+   * the plan's first server, which bootstraps: what a new environment needs.
+   */
+  readonly firstBoot?: ReadonlyMap<string, FirstBoot>;
   /** Directory that `local:` references in snippets are relative to (usually the environment file's). */
   readonly filesDir?: string;
 }
 
 export interface RenderedNodeConfig {
   readonly node: NodePlan;
+  readonly firstBoot: FirstBoot;
   /** The node's Butane config, self-contained: compiling it gives `ignition`. */
   readonly butane: string;
   /** The Ignition config (spec 3.3.0), as the compiler prints it, newline-terminated. */
@@ -60,62 +79,132 @@ export interface RenderedNodeConfig {
 /** Ignition spec the templates target (Butane flatcar 1.0.0); a snippet must not need a newer one. */
 const TEMPLATE_IGNITION_VERSION = "3.3.0";
 
+/** Renders one node's machine in a first-boot mode; memoized per node and mode. */
+export type NodeRenderer = (node: NodePlan, firstBoot: FirstBoot) => RenderedNodeConfig;
+
 /**
- * The Butane and Ignition config of every node of the plan, in plan order. The role's
- * template is filled with typed values, then compiled in strict mode; the environment's
- * snippets are compiled on their own (errors name the snippet) and merged by Ignition.
+ * A renderer for the nodes of a plan. The role's template is filled with typed values, then
+ * compiled in strict mode; the environment's snippets are compiled on their own (errors name the
+ * snippet) and merged by Ignition. The rollout asks for a node in more than one first-boot mode
+ * (the machine it has, the machine a rebuild would build), hence one call per node and mode.
  *
  * Deterministic: the same plan and inputs give byte-identical output, which is what lets a
  * change in a node's Ignition be noticed — and the node replaced, since Ignition runs once.
  */
-export function renderNodeConfigs(plan: ClusterPlan, inputs: NodeConfigInputs): RenderedNodeConfig[] {
+export function createNodeRenderer(plan: ClusterPlan, inputs: NodeConfigInputs): NodeRenderer {
   checkInputs(plan, inputs);
   const compiledSnippets = new Map<string, string>();
-  return plan.nodes.map((node) => {
-    const snippetConfigs = node.snippets.map((snippet) => ({
-      inline: compileSnippet(snippet, inputs, compiledSnippets),
-    }));
-    const values: Record<string, TemplateValue> = {
-      snippetConfigs,
-      sshAuthorizedKeys: [...inputs.sshPublicKeys],
-      hostnameFile: hostnameFile(node),
-      updateConf: updateConf(plan.environment),
-      k3sBinaryUrl: inputs.k3sBinary.url,
-      k3sBinaryHash: `sha256-${inputs.k3sBinary.sha256}`,
-      k3sConfig: k3sConfigYaml(plan, node, inputs.k3sToken),
-      joinEnvironment: joinEnvironment(plan, node),
-      waitForServerScript: waitForServerScript(),
-      // Static in both modes. In NAT mode the libvirt network's DHCP reservations are written once
-      // and then ignored by OpenTofu (see src/tofu), so a node added later has none: its address
-      // must come from its own Ignition, like every other fact about the node.
-      networkFiles: [
-        { path: STATIC_NETWORK_PATH, mode: 0o644, contents: { inline: staticNetworkFile(plan, node) } },
-      ],
-      extraFiles: (inputs.extraFiles?.get(node.name) ?? []).map((file) => ({
-        path: file.path,
-        mode: file.mode,
-        overwrite: true,
-        contents:
-          "contents" in file
-            ? { inline: file.contents }
-            : { source: file.source.url, verification: { hash: `sha256-${file.source.sha256}` } },
-      })),
-    };
-    const butane = renderTemplate(roleTemplate(node.role), values);
-    const result = compileButane(butane, { strict: true, pretty: false });
-    if (!result.ok || result.ignition === undefined || result.diagnostics.length > 0) {
-      const problems = result.diagnostics.map(formatDiagnostic);
-      throw new HomelabError(
-        "internal",
-        `the generated Butane config of ${node.name} does not compile cleanly`,
-        {
-          details: [...problems, ...(result.summary ? [result.summary] : [])].map((message) => ({ message })),
-          fix: "This is a bug in homelab's node templates (butane-configs/). Please report it with the details above.",
-        },
-      );
-    }
-    return { node, butane, ignition: result.ignition };
-  });
+  const rendered = new Map<string, RenderedNodeConfig>();
+  return (node, firstBoot) => {
+    const key = `${node.name}\0${JSON.stringify(firstBoot)}`;
+    const cached = rendered.get(key);
+    if (cached) return cached;
+    const config = renderNode(plan, inputs, node, firstBoot, compiledSnippets);
+    rendered.set(key, config);
+    return config;
+  };
+}
+
+/**
+ * Every node of the plan, in plan order, in the first-boot mode `inputs.firstBoot` gives (a new
+ * environment's: the first server bootstraps, every other node joins).
+ */
+export function renderNodeConfigs(plan: ClusterPlan, inputs: NodeConfigInputs): RenderedNodeConfig[] {
+  const render = createNodeRenderer(plan, inputs);
+  return plan.nodes.map((node) => render(node, firstBootOf(plan, node, inputs)));
+}
+
+function renderNode(
+  plan: ClusterPlan,
+  inputs: NodeConfigInputs,
+  node: NodePlan,
+  firstBoot: FirstBoot,
+  compiledSnippets: Map<string, string>,
+): RenderedNodeConfig {
+  const snippetConfigs = node.snippets.map((snippet) => ({
+    inline: compileSnippet(snippet, inputs, compiledSnippets),
+  }));
+  const values: Record<string, TemplateValue> = {
+    snippetConfigs,
+    sshAuthorizedKeys: [...inputs.sshPublicKeys],
+    hostnameFile: hostnameFile(node),
+    updateConf: updateConf(plan.environment),
+    k3sBinaryUrl: inputs.k3sBinary.url,
+    k3sBinaryHash: `sha256-${inputs.k3sBinary.sha256}`,
+    k3sConfig: k3sConfigYaml(plan, node, inputs.k3sToken, firstBoot),
+    nodePassword: inputs.nodePasswords.get(node.name) ?? "",
+    joinEnvironment: joinEnvironment(plan, node, firstBoot),
+    waitForServerScript: waitForServerScript(),
+    // Static in both modes: a node's address comes from its own Ignition, like every other
+    // fact about the node (DHCP only serves the initramfs of its first boot).
+    networkFiles: [
+      { path: STATIC_NETWORK_PATH, mode: 0o644, contents: { inline: staticNetworkFile(plan, node) } },
+    ],
+    extraFiles: [
+      ...(node.role === "server" ? (inputs.serverFiles ?? []) : []),
+      ...restoreFiles(firstBoot),
+      ...(firstBoot.kind === "bootstrap" ? (inputs.bootstrapFiles ?? []) : []),
+      ...(inputs.extraFiles?.get(node.name) ?? []),
+    ].map(butaneFile),
+    ...(node.role === "server" ? { modeUnits: restoreUnits(firstBoot) } : {}),
+  };
+  const butane = renderTemplate(roleTemplate(node.role), values);
+  const result = compileButane(butane, { strict: true, pretty: false });
+  if (!result.ok || result.ignition === undefined || result.diagnostics.length > 0) {
+    const problems = result.diagnostics.map(formatDiagnostic);
+    throw new HomelabError(
+      "internal",
+      `the generated Butane config of ${node.name} does not compile cleanly`,
+      {
+        details: [...problems, ...(result.summary ? [result.summary] : [])].map((message) => ({ message })),
+        fix: "This is a bug in homelab's node templates (butane-configs/). Please report it with the details above.",
+      },
+    );
+  }
+  return { node, firstBoot, butane, ignition: result.ignition };
+}
+
+function firstBootOf(plan: ClusterPlan, node: NodePlan, inputs: NodeConfigInputs): FirstBoot {
+  const given = inputs.firstBoot?.get(node.name);
+  if (given) return given;
+  return node.clusterInit ? BOOTSTRAP : JOIN;
+}
+
+function butaneFile(file: ExtraNodeFile): TemplateValue {
+  return {
+    path: file.path,
+    mode: file.mode,
+    overwrite: true,
+    contents:
+      "contents" in file
+        ? { inline: file.contents }
+        : { source: file.source.url, verification: { hash: `sha256-${file.source.sha256}` } },
+  };
+}
+
+/** Where the restore script and its settings live on a server in restore mode. */
+export const RESTORE_PATHS = {
+  script: "/opt/bin/k3s-restore-snapshot",
+  environment: "/etc/homelab/k3s-restore.env",
+  directory: "/var/lib/homelab/restore",
+  unit: "homelab-k3s-restore.service",
+} as const;
+
+function restoreFiles(firstBoot: FirstBoot): ExtraNodeFile[] {
+  if (firstBoot.kind !== "restore") return [];
+  return [
+    { path: RESTORE_PATHS.script, mode: 0o755, contents: restoreSnapshotScript() },
+    {
+      path: RESTORE_PATHS.environment,
+      mode: 0o644,
+      contents: `SNAPSHOT_SHA256=${firstBoot.snapshotSha256}\nRESTORE_DIR=${RESTORE_PATHS.directory}\n`,
+    },
+  ];
+}
+
+function restoreUnits(firstBoot: FirstBoot): TemplateValue[] {
+  if (firstBoot.kind !== "restore") return [];
+  return [{ name: RESTORE_PATHS.unit, enabled: true, contents: restoreUnit() }];
 }
 
 function checkInputs(plan: ClusterPlan, inputs: NodeConfigInputs): void {
@@ -132,6 +221,24 @@ function checkInputs(plan: ClusterPlan, inputs: NodeConfigInputs): void {
     if (!isPublicKeyLine(key)) throw bug(`not a single SSH public key line: ${key.slice(0, 40)}…`);
   }
   const names = new Set(plan.nodes.map((n) => n.name));
+  for (const node of plan.nodes) {
+    const password = inputs.nodePasswords.get(node.name);
+    if (password === undefined || !/^[0-9a-f]{32,128}$/.test(password))
+      throw bug(`no valid node password for ${node.name}`);
+  }
+  for (const [name, firstBoot] of inputs.firstBoot ?? []) {
+    const node = plan.nodes.find((n) => n.name === name);
+    if (!node) throw bug(`a first-boot mode for ${name}, which is not a node of the plan`);
+    if (firstBoot.kind !== "join" && node.role !== "server")
+      throw bug(`${name} is an agent: it can only join`);
+    if (firstBoot.kind === "restore" && !/^[0-9a-f]{64}$/.test(firstBoot.snapshotSha256))
+      throw bug(`bad snapshot sha256 for ${name}`);
+  }
+  const etcdStarters = plan.nodes.filter(
+    (node) => node.role === "server" && firstBootOf(plan, node, inputs).kind !== "join",
+  );
+  if (etcdStarters.length > 1)
+    throw bug(`more than one server would start etcd: ${etcdStarters.map((n) => n.name).join(", ")}`);
   for (const [name, files] of inputs.extraFiles ?? []) {
     if (!names.has(name)) throw bug(`extra files for ${name}, which is not a node of the plan`);
     for (const file of files) {

@@ -16,6 +16,8 @@ const FILES = {
   server: "k3s-server.bu",
   agent: "k3s-agent.bu",
   waitForServer: "k3s-wait-for-server.sh",
+  restoreSnapshot: "k3s-restore-snapshot.sh",
+  restoreUnit: "homelab-k3s-restore.service",
 } as const;
 
 let directory: string | undefined;
@@ -58,4 +60,14 @@ export function roleTemplate(role: NodeRole): string {
 /** The exact script installed at /opt/bin/k3s-wait-for-server. */
 export function waitForServerScript(): string {
   return read(FILES.waitForServer);
+}
+
+/** The exact script installed at /opt/bin/k3s-restore-snapshot (restore mode only). */
+export function restoreSnapshotScript(): string {
+  return read(FILES.restoreSnapshot);
+}
+
+/** The unit that holds k3s back until the snapshot is restored (restore mode only). */
+export function restoreUnit(): string {
+  return read(FILES.restoreUnit);
 }

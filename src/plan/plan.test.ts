@@ -66,6 +66,9 @@ describe("planCluster", () => {
       gateway: "192.168.150.1",
       dns: ["192.168.150.1"],
       libvirtNetworkName: "k3s-test-net",
+      registrationAddress: "192.168.150.9",
+      dhcpRange: { start: "192.168.150.100", end: "192.168.150.199" },
+      loadBalancerRange: { start: "192.168.150.200", end: "192.168.150.250" },
     });
     expect(result.pool).toEqual({
       name: "k3s-test",
@@ -81,9 +84,9 @@ describe("planCluster", () => {
 
   it("honours per-node address and MAC overrides", () => {
     const result = plan({
-      nodes: { "k3s-test-agent-1": { address: "192.168.150.200", mac: "52:54:00:aa:bb:cc" } },
+      nodes: { "k3s-test-agent-1": { address: "192.168.150.60", mac: "52:54:00:aa:bb:cc" } },
     });
-    expect(result.nodes[1]).toMatchObject({ address: "192.168.150.200", mac: "52:54:00:aa:bb:cc" });
+    expect(result.nodes[1]).toMatchObject({ address: "192.168.150.60", mac: "52:54:00:aa:bb:cc" });
   });
 
   it("warns about an even number of servers (etcd quorum)", () => {
@@ -296,6 +299,108 @@ describe("planCluster", () => {
     expect(problem?.message).toMatch(message);
     expect(problem?.fix.length).toBeGreaterThan(10);
     expect(error.where?.file).toBe(FILE);
+  });
+
+  describe("the registration address and the DHCP and load-balancer ranges", () => {
+    it("takes them from the environment, and keeps DHCP off bridge mode unless named", () => {
+      const result = plan({
+        network: {
+          cidr: "192.168.150.0/24",
+          registrationAddress: "192.168.150.5",
+          dhcpRange: { start: "192.168.150.120", end: "192.168.150.140" },
+          loadBalancerRange: { start: "192.168.150.150", end: "192.168.150.160" },
+        },
+      });
+      expect(result.network).toMatchObject({
+        registrationAddress: "192.168.150.5",
+        dhcpRange: { start: "192.168.150.120", end: "192.168.150.140" },
+        loadBalancerRange: { start: "192.168.150.150", end: "192.168.150.160" },
+      });
+      const bridge = plan({ network: { mode: "bridge", bridge: "br0", cidr: "192.168.1.0/24" } });
+      expect(bridge.network.dhcpRange).toBeUndefined();
+      expect(bridge.network.registrationAddress).toBe("192.168.1.9");
+    });
+
+    it.each<[string, Record<string, unknown>, ErrorCode, string, RegExp]>([
+      [
+        "registration address on a node",
+        { registrationAddress: "192.168.150.10" },
+        "env-address-conflict",
+        "network.registrationAddress",
+        /k3s-test-server-1's address/,
+      ],
+      [
+        "registration address on the gateway",
+        { registrationAddress: "192.168.150.1" },
+        "env-address-conflict",
+        "network.registrationAddress",
+        /gateway/,
+      ],
+      [
+        "registration address inside the load-balancer range",
+        { registrationAddress: "192.168.150.210" },
+        "env-address-conflict",
+        "network.registrationAddress",
+        /inside the load-balancer range/,
+      ],
+      [
+        "registration address inside the DHCP range",
+        { registrationAddress: "192.168.150.150" },
+        "env-address-conflict",
+        "network.registrationAddress",
+        /inside the DHCP range/,
+      ],
+      [
+        "registration address outside the network",
+        { registrationAddress: "10.1.1.1" },
+        "env-address-outside-network",
+        "network.registrationAddress",
+        /not a host address of 192.168.150.0\/24/,
+      ],
+      [
+        "a DHCP range over the nodes",
+        { dhcpRange: { start: "192.168.150.15", end: "192.168.150.30" } },
+        "env-address-conflict",
+        "network.dhcpRange",
+        /contains the addresses of k3s-test-agent-1 \(192.168.150.20\), k3s-test-agent-2/,
+      ],
+      [
+        "a load-balancer range over the DHCP range",
+        { loadBalancerRange: { start: "192.168.150.190", end: "192.168.150.210" } },
+        "env-address-conflict",
+        "network.loadBalancerRange",
+        /overlaps the DHCP range/,
+      ],
+      [
+        "a range that ends before it starts",
+        { loadBalancerRange: { start: "192.168.150.240", end: "192.168.150.230" } },
+        "env-invalid",
+        "network.loadBalancerRange.start",
+        /after its end/,
+      ],
+      [
+        "a range outside the network",
+        { dhcpRange: { start: "192.168.151.10", end: "192.168.151.20" } },
+        "env-address-outside-network",
+        "network.dhcpRange",
+        /not inside/,
+      ],
+    ])("refuses %s", (_name, network, code, path, message) => {
+      const error = problemsOf({ network: { cidr: "192.168.150.0/24", ...network } });
+      const found = error.problems.find((p) => p.path.join(".") === path);
+      expect(found?.code).toBe(code);
+      expect(found?.message).toMatch(message);
+      expect(found?.fix).not.toBe("");
+    });
+
+    it("refuses defaults that do not fit a small network, naming the field to set", () => {
+      const error = problemsOf({ network: { cidr: "192.168.150.0/26" }, agents: { count: 1 } });
+      expect(error.problems.map((p) => [p.code, p.path.join(".")])).toEqual([
+        ["env-address-outside-network", "network.cidr"],
+        ["env-address-outside-network", "network.cidr"],
+      ]);
+      expect(error.problems[0]?.fix).toMatch(/network.dhcpRange/);
+    });
   });
 
   it("reports every problem at once", () => {

@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import type { Environment, NodeOverride, Snippet } from "../environment/schema.js";
 import { type ErrorCode, HomelabError } from "../errors/index.js";
 import { checkK3sConfig, managedKeyField } from "../k3s/index.js";
+import { planAddressing } from "./addressing.js";
 import {
   formatIpv4,
   hostAddress,
@@ -151,8 +152,9 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
   checkMemory(nodes, problem);
   checkK3sExtras(environment, problem);
   checkSiblings(environment, options.siblings ?? [], options.file, warnings);
+  const addressing = planAddressing(environment, network.range, network.gateway, nodes, problem);
 
-  if (problems.length > 0) throw new PlanError(options.file, problems);
+  if (problems.length > 0 || !addressing) throw new PlanError(options.file, problems);
 
   const planned: NodePlan[] = nodes.map((node) => ({
     name: node.name,
@@ -174,7 +176,7 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
     environment,
     nodes: planned,
     firstServer,
-    network: network.plan,
+    network: { ...network.plan, ...addressing },
     pool,
     warnings,
   };
@@ -183,7 +185,8 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
 type Report = (code: ErrorCode, path: (string | number)[], message: string, fix: string) => void;
 
 interface PlannedNetwork {
-  readonly plan: NetworkPlan;
+  /** Everything but the addressing (registration address, ranges), planned once nodes are. */
+  readonly plan: Omit<NetworkPlan, "registrationAddress" | "dhcpRange" | "loadBalancerRange">;
   readonly range: Ipv4Network;
   readonly gateway: number;
 }
@@ -257,7 +260,7 @@ function planNetwork(environment: Environment, problem: Report): PlannedNetwork 
     );
   }
   const dns = input.dns ?? [formatIpv4(gateway)];
-  const plan: NetworkPlan = {
+  const plan: PlannedNetwork["plan"] = {
     mode: input.mode,
     cidr: range.cidr,
     networkAddress: formatIpv4(range.base),

@@ -37,6 +37,12 @@ export interface NodePlan {
   readonly snippets: readonly ResolvedSnippet[];
 }
 
+/** An inclusive range of IPv4 addresses. */
+export interface AddressRange {
+  readonly start: string;
+  readonly end: string;
+}
+
 export interface NetworkPlan {
   readonly mode: "nat" | "bridge";
   readonly cidr: string;
@@ -50,6 +56,16 @@ export interface NetworkPlan {
   readonly libvirtNetworkName?: string;
   /** bridge mode: the existing host bridge. */
   readonly bridge?: string;
+  /**
+   * The cluster's fixed registration address: a virtual IP announced by whichever server holds
+   * kube-vip's lease. Joining nodes, the kubeconfig and homelab's waits use it, and it is the
+   * only address in the servers' `tls-san`, so no node depends on one server.
+   */
+  readonly registrationAddress: string;
+  /** nat: the range libvirt's dnsmasq hands out; bridge: the LAN's pool when the environment names it. */
+  readonly dhcpRange: AddressRange | undefined;
+  /** LoadBalancer service addresses (MetalLB). */
+  readonly loadBalancerRange: AddressRange;
 }
 
 export interface PoolPlan {

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.js";
 import { HomelabError } from "../errors/index.js";
@@ -8,10 +9,21 @@ import {
   resolveGitopsSettings,
 } from "../gitops/index.js";
 import type { LockFile } from "../lock/index.js";
-import { renderNodeConfigs } from "../nodes/index.js";
+import { createNodeRenderer } from "../nodes/index.js";
 import { planLoadedEnvironment } from "../plan/index.js";
 import type { ClusterPlan, PlanWarning } from "../plan/types.js";
-import { ensureK3sToken, ensureSshKeyPair } from "../secrets/index.js";
+import { registrationFiles } from "../registration/index.js";
+import {
+  type AppliedState,
+  type FirstBootRecord,
+  parseAppliedState,
+  parseFirstBootRecord,
+  RELEASE_NEXT,
+  type Release,
+  ReleaseRefused,
+  type Rollout,
+} from "../rollout/index.js";
+import { ensureK3sToken, ensureNodePassword, ensureSshKeyPair } from "../secrets/index.js";
 import { stateLayout } from "../state/layout.js";
 import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
 import { checkNoSecrets, checkSynthesis } from "./checks.js";
@@ -25,6 +37,7 @@ import {
   type RenderedFile,
   replaceOutputDir,
 } from "./output-dir.js";
+import { rolloutStep } from "./rollout-step.js";
 import { type ResolvedVersions, resolveVersions } from "./versions.js";
 
 /**
@@ -54,6 +67,14 @@ export interface RenderOptions {
   readonly lock?: LockFile;
   /** The lock file as the user would type it, for error locations; default `homelab.lock.json`. */
   readonly lockFile?: string;
+  /**
+   * Which of the rebuilds and removals due (see src/rollout) this render's `main.tf.json`
+   * applies: default the next one in roll order, so that even a hand-run `tofu apply` rebuilds
+   * one node per step. `homelab apply` passes each step's node explicitly.
+   */
+  readonly release?: Release;
+  /** Nodes to rebuild although nothing about them changed (`homelab replace`). */
+  readonly requested?: readonly string[];
 }
 
 export interface RenderResult {
@@ -70,6 +91,13 @@ export interface RenderResult {
   readonly files: readonly string[];
   /** Plan warnings, then anything render noticed (never errors). */
   readonly warnings: readonly PlanWarning[];
+  /** What OpenTofu last applied (from its state file) and the rollout against it. */
+  readonly applied: AppliedState;
+  readonly rollout: Rollout;
+  /** The first-boot record this render read (see rollout/first-boot-record.ts). */
+  readonly firstBootRecord: FirstBootRecord;
+  /** Per node of the environment: the Ignition written to `ignition/<node>.ign`. */
+  readonly ignition: ReadonlyMap<string, string>;
 }
 
 /** Everything a render would write, validated, before anything is written. */
@@ -127,19 +155,48 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     }),
   );
 
-  const configs = renderNodeConfigs(plan, {
+  const applied = parseAppliedState(
+    await readOptional(layout.tofuState),
+    environment.prefix,
+    layout.tofuState,
+  );
+  const firstBootRecord = parseFirstBootRecord(
+    await readOptional(layout.firstBootRecord),
+    layout.firstBootRecord,
+  );
+  const nodePasswords = new Map<string, string>();
+  for (const node of plan.nodes)
+    nodePasswords.set(node.name, await ensureNodePassword(layout.node(node.name).password, node.name));
+  const render = createNodeRenderer(plan, {
     k3sToken,
     // homelab's own key first (kubeconfig fetch, `homelab ssh`), then the environment's.
     sshPublicKeys: [homelabKey.publicKey.trim(), ...environment.ssh.authorizedKeys],
     k3sBinary: versions.k3s.binary,
     filesDir: dirname(loaded.absoluteFile),
-    ...(bootstrap.length > 0 ? { extraFiles: new Map([[plan.firstServer.name, bootstrap]]) } : {}),
+    nodePasswords,
+    serverFiles: registrationFiles(plan),
+    bootstrapFiles: bootstrap,
   });
+  const step = withStepLocations(loaded.file, () =>
+    rolloutStep({
+      plan,
+      render,
+      applied,
+      record: firstBootRecord,
+      release: options.release ?? RELEASE_NEXT,
+      ...(options.requested ? { requested: options.requested } : {}),
+      flatcar: { channel: versions.flatcar.channel, version: versions.flatcar.version },
+      flatcarImage,
+      cacheRoot: options.cacheRoot,
+    }),
+  );
+  const configs = step.configs;
 
   const document = synthesizeTofu(plan, {
     statePath: layout.tofuState,
-    flatcarImagePath: flatcarImage,
-    flatcarVersion: versions.flatcar.version,
+    nodes: step.synthesizedNodes,
+    baseImages: step.baseImages,
+    ...(step.unkeyedBaseImage === undefined ? {} : { unkeyedBaseImage: step.unkeyedBaseImage }),
   });
   checkSynthesis(document, plan);
   const mainTfJson = serializeTfJson(document);
@@ -173,7 +230,34 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     flatcarImage,
     contents,
     warnings: [...loaded.warnings, ...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+    applied,
+    rollout: step.rollout,
+    firstBootRecord,
+    ignition: new Map(configs.map((config) => [config.node.name, config.ignition])),
   };
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** A release the rollout refuses is bad command-line input: say which and why. */
+function withStepLocations<T>(file: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ReleaseRefused)
+      throw new HomelabError("replace-refused", error.message, {
+        where: { file },
+        fix: "Rebuild servers one at a time (`homelab replace <server>`), and only nodes of this environment.",
+      });
+    throw error;
+  }
 }
 
 /**

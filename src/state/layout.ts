@@ -25,6 +25,24 @@ export interface StateLayout {
   readonly tofuDataDir: string;
   /** Held while a plan/apply/destroy/replace runs, to refuse a second concurrent run. */
   readonly runLock: string;
+  /**
+   * How the current machine of a node started k3s, where it differs from the default (the first
+   * server bootstraps, every other node joins): written by the rollout before it rebuilds the
+   * first server, read by every render (see rollout/first-boot-record.ts).
+   */
+  readonly firstBootRecord: string;
+  /** etcd snapshots taken by `homelab backup` and before server replacements (0700). */
+  readonly snapshotsDir: string;
+  /** Per node: its k3s node password and the Ignition last applied to its machine. */
+  node(name: string): NodeStateFiles;
+}
+
+export interface NodeStateFiles {
+  readonly dir: string;
+  /** The k3s node password, generated once per node name (`/etc/rancher/node/password`). */
+  readonly password: string;
+  /** The Ignition config the node's current machine booted with, kept for `homelab plan`'s diff. */
+  readonly appliedIgnition: string;
 }
 
 export function stateLayout(stateDir: string): StateLayout {
@@ -40,5 +58,11 @@ export function stateLayout(stateDir: string): StateLayout {
     tofuBackups: join(stateDir, "tofu", "backups"),
     tofuDataDir: join(stateDir, "tofu", "data"),
     runLock: join(stateDir, "run.lock"),
+    firstBootRecord: join(stateDir, "first-boot.json"),
+    snapshotsDir: join(stateDir, "snapshots"),
+    node: (name) => {
+      const dir = join(stateDir, "nodes", name);
+      return { dir, password: join(dir, "password"), appliedIgnition: join(dir, "applied.ign") };
+    },
   };
 }

@@ -1,6 +1,10 @@
 export {
+  baseImageAddress,
+  baseImageKey,
+  baseKeyOfVolume,
   baseVolumeName,
   diskVolumeName,
+  ignitionVolumeName,
   LIBVIRT_TYPES,
   nodeAddresses,
   nodeFilePaths,
@@ -9,5 +13,11 @@ export {
 export { LIBVIRT_PROVIDER } from "./provider.js";
 export { type ProviderSchema, type SchemaNode, type SchemaProblem, walkTfJson } from "./schema-walk.js";
 export { serializeTfJson } from "./serialize.js";
-export { FLATCAR_FW_CFG_NAME, synthesizeTofu, type TofuSynthesisOptions } from "./synthesize.js";
+export {
+  type BaseImage,
+  FLATCAR_FW_CFG_NAME,
+  type SynthesizedNode,
+  synthesizeTofu,
+  type TofuSynthesisOptions,
+} from "./synthesize.js";
 export type { TfJsonDocument, TfResourceBody, TfValue } from "./tf-json.js";

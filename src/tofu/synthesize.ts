@@ -1,22 +1,32 @@
-import type { ClusterPlan, NodePlan } from "../plan/types.js";
-import { baseVolumeName, LIBVIRT_TYPES, RESOURCE_NAMES } from "./names.js";
+import type { ClusterPlan } from "../plan/types.js";
+import { baseImageAddress, LIBVIRT_TYPES, RESOURCE_NAMES } from "./names.js";
 import { LIBVIRT_PROVIDER } from "./provider.js";
-import { expr, type TfJsonDocument, type TfResourceBody, type TfValue, type TfVariable } from "./tf-json.js";
+import {
+  expr,
+  type TfJsonDocument,
+  type TfMoved,
+  type TfResourceBody,
+  type TfValue,
+  type TfVariable,
+} from "./tf-json.js";
 
 /**
- * Synthesizes the OpenTofu configuration (`main.tf.json`) of a cluster plan for the
+ * Synthesizes the OpenTofu configuration (`main.tf.json`) of one rollout step for the
  * dmacvicar/libvirt provider 0.9.7. Pure: same plan and options, same document.
  *
- * Resource graph (node resources are `for_each` over `local.nodes`, keyed by node name):
+ * Resource graph (node resources are `for_each` over `local.nodes`, keyed by node name; base
+ * volumes over `local.base_images`, keyed by Flatcar release):
  *
- *   libvirt_pool.cluster ─┬─► libvirt_volume.flatcar_base ──► libvirt_volume.disk[n] ─┐
- *                         └─► libvirt_volume.ignition[n] ─────────────────────────────┼─► libvirt_domain.node[n]
- *   libvirt_network.cluster ──────────────────────────────────────────────────────────┘
+ *   libvirt_pool.cluster ─┬─► libvirt_volume.flatcar_base[release] ─► libvirt_volume.disk[n] ─┐
+ *                         └─► libvirt_volume.ignition[n] ────────────────────────────────────┼─► libvirt_domain.node[n]
+ *   libvirt_network.cluster ─────────────────────────────────────────────────────────────────┘
  *
  * Ignition runs once, at first boot. So a node whose Ignition changes must be rebuilt, never
  * patched: the Ignition volume's name carries a hash of the file, a new hash replaces the
  * volume, and `replace_triggered_by` carries that replacement to the node's disk and domain —
- * and to nothing else.
+ * and to nothing else. The disk's name carries its size and Flatcar release, so a new size or
+ * release replaces the disk (and the domain). Which nodes get their new facts in this step is
+ * the rollout's decision (src/rollout): every other node is written exactly as it was applied.
  */
 export interface TofuSynthesisOptions {
   /**
@@ -25,19 +35,40 @@ export interface TofuSynthesisOptions {
    * keeps state outside it.
    */
   readonly statePath: string;
+  /** The nodes of this step, with the facts their resources get (rollout `emitted`). */
+  readonly nodes: readonly SynthesizedNode[];
   /**
-   * Absolute path of the verified Flatcar qcow2 image on the machine that runs OpenTofu: the
-   * default of `var.flatcar_image` (override with `-var flatcar_image=…`).
+   * The Flatcar base volumes the step's nodes use, by release key. The environment's own release
+   * uploads `var.flatcar_image` (default `imagePath`); older releases still in use keep theirs.
    */
-  readonly flatcarImagePath: string;
-  /** The Flatcar release of that image; it names the base volume. */
-  readonly flatcarVersion: string;
+  readonly baseImages: readonly BaseImage[];
+  /** A base volume applied before base volumes were keyed: its state moves to this key. */
+  readonly unkeyedBaseImage?: string;
+}
+
+export interface SynthesizedNode {
+  readonly name: string;
+  readonly role: string;
+  readonly ignitionVolume: string;
+  readonly diskVolume: string;
+  readonly diskBytes: number;
+  readonly baseImage: string;
+  readonly vcpu: number;
+  readonly memoryKiB: number;
+  readonly mac: string;
+}
+
+export interface BaseImage {
+  readonly key: string;
+  readonly volumeName: string;
+  /** Absolute path of the qcow2 image on the machine that runs OpenTofu. */
+  readonly imagePath: string;
+  /** The environment's pinned release: its source is `var.flatcar_image`. */
+  readonly current: boolean;
 }
 
 /** QEMU's fw_cfg key Flatcar's Ignition reads its config from. */
 export const FLATCAR_FW_CFG_NAME = "opt/org.flatcar-linux/config";
-
-const GIB = 1024 * 1024 * 1024;
 
 /** A node's rendered Ignition file next to main.tf.json, as an HCL string inside an expression. */
 const ignitionFile = `"\${path.module}/ignition/\${each.key}.ign"`;
@@ -47,27 +78,29 @@ function poolReference(plan: ClusterPlan): string {
   return plan.pool.existing ? plan.pool.name : expr(`${LIBVIRT_TYPES.pool}.${RESOURCE_NAMES.pool}.name`);
 }
 
-function nodeLocal(node: NodePlan): TfValue {
+function nodeLocal(node: SynthesizedNode): TfValue {
   return {
     role: node.role,
-    address: node.address,
-    mac: node.mac,
+    ignition_volume: node.ignitionVolume,
+    disk_volume: node.diskVolume,
+    disk_bytes: node.diskBytes,
+    base_image: node.baseImage,
     vcpu: node.vcpu,
-    memory_kib: node.memoryMiB * 1024,
-    disk_gib: node.diskGiB,
-    disk_bytes: node.diskGiB * GIB,
+    memory_kib: node.memoryKiB,
+    mac: node.mac,
   };
 }
 
 function variables(plan: ClusterPlan, options: TofuSynthesisOptions): Record<string, TfVariable> {
+  const current = options.baseImages.find((image) => image.current);
   return {
     flatcar_image: {
       description:
-        "Path of the Flatcar qcow2 image, on the machine that runs OpenTofu, uploaded once as the base volume. " +
-        "Default: the verified image in homelab's cache. Changing it later does not rebuild nodes " +
-        "(the base volume ignores its source); a new Flatcar version does.",
+        "Path of the Flatcar qcow2 image of the environment's pinned release, on the machine that runs OpenTofu, " +
+        "uploaded once as that release's base volume. Default: the verified image in homelab's cache. Changing it " +
+        "later does not rebuild nodes (a base volume ignores its source once created); a new release does, one node at a time.",
       type: "string",
-      default: options.flatcarImagePath,
+      default: current?.imagePath ?? "",
       nullable: false,
     },
     domain_type: {
@@ -106,34 +139,36 @@ function poolResource(plan: ClusterPlan): TfResourceBody {
 function networkResource(plan: ClusterPlan): TfResourceBody {
   const network = plan.network;
   const hosts: TfValue[] = plan.nodes.map((node) => ({ mac: node.mac, ip: node.address, name: node.name }));
+  const dhcp: Record<string, TfValue> = { hosts };
+  if (network.dhcpRange) dhcp.ranges = [{ start: network.dhcpRange.start, end: network.dhcpRange.end }];
   const body: Record<string, TfValue | TfResourceBody["lifecycle"]> = {
     "//":
-      "NAT network with one DHCP reservation per node (deterministic MAC -> fixed address). " +
-      "ips is ignored after creation: provider 0.9.7 cannot change a running network's DHCP hosts " +
-      "(it redefines only the persistent config and the apply fails), and replacing the network " +
-      "would disconnect every VM. Nodes also configure their address statically from Ignition, " +
-      "so a node added later works without a reservation.",
+      "NAT network with a dynamic DHCP range (a node's first boot fetches k3s from the initramfs, which uses " +
+      "DHCP, before its static address applies; any node, added at any time, gets a lease) and one reservation " +
+      "per node of day one. ips is ignored after creation: provider 0.9.7 cannot change a running network's DHCP " +
+      "(it redefines only the persistent config and the apply fails), and replacing the network would disconnect " +
+      "every VM. So the range must be right at creation; `homelab doctor` checks a live network for it.",
     name: network.libvirtNetworkName ?? "",
     autostart: true,
     forward: { mode: "nat" },
   };
   if (network.domain) body.domain = { name: network.domain, local_only: "yes" };
-  body.ips = [{ address: network.gateway, prefix: network.prefixLength, dhcp: { hosts } }];
+  body.ips = [{ address: network.gateway, prefix: network.prefixLength, dhcp }];
   body.lifecycle = { ignore_changes: ["ips"] };
   return body as TfResourceBody;
 }
 
-function baseImageResource(plan: ClusterPlan, options: TofuSynthesisOptions): TfResourceBody {
-  const environment = plan.environment;
+function baseImageResource(plan: ClusterPlan): TfResourceBody {
   return {
     "//":
-      "The Flatcar image, uploaded once; every node disk is a copy-on-write overlay on it. Its name " +
-      "carries the Flatcar version, so a new pin replaces it (and with it every node). The upload " +
-      "source is ignored after creation: moving the image cache must not rebuild the cluster.",
-    name: baseVolumeName(environment.prefix, environment.flatcar.channel, options.flatcarVersion),
+      "One Flatcar base volume per release in use, uploaded once; every node disk is a copy-on-write overlay on " +
+      "one of them. A new pin adds a volume and the nodes move to it one at a time; the old one goes with its " +
+      "last node. The upload source is ignored after creation: moving the image cache must not rebuild the cluster.",
+    for_each: expr("local.base_images"),
+    name: expr("each.value.name"),
     pool: poolReference(plan),
     target: { format: { type: "qcow2" } },
-    create: { content: { url: expr("var.flatcar_image") } },
+    create: { content: { url: expr("each.value.source") } },
     lifecycle: { ignore_changes: ["create"] },
   };
 }
@@ -146,7 +181,7 @@ function ignitionResource(plan: ClusterPlan): TfResourceBody {
       "a new disk and domain for that node only. Ignition runs once; a stale node is never left running. " +
       "The upload path is ignored after creation (the render directory may move).",
     for_each: expr("local.nodes"),
-    name: `\${each.key}-\${substr(filesha256(${ignitionFile}), 0, 12)}.ign`,
+    name: expr("each.value.ignition_volume"),
     pool: poolReference(plan),
     target: { format: { type: "raw" } },
     create: { content: { url: expr(`abspath(${ignitionFile})`) } },
@@ -157,23 +192,22 @@ function ignitionResource(plan: ClusterPlan): TfResourceBody {
 }
 
 function diskResource(plan: ClusterPlan): TfResourceBody {
-  const base = `${LIBVIRT_TYPES.volume}.${RESOURCE_NAMES.baseImage}`;
+  const volumes = LIBVIRT_TYPES.volume;
   return {
     "//":
-      "Each node's root disk: a qcow2 overlay on the Flatcar base, sized per pool. Flatcar grows its " +
-      "root filesystem to the disk at first boot. Replaced whenever the node's Ignition or the base image changes.",
+      "Each node's root disk: a qcow2 overlay on its Flatcar release's base volume. Flatcar grows its root " +
+      "filesystem to the disk at first boot. Its name carries size and release (a volume cannot change in place), " +
+      "and a new Ignition replaces it too.",
     for_each: expr("local.nodes"),
-    // The size is part of the name: provider 0.9.7 cannot resize or update a volume in place
-    // (its Update always fails), so a new size must be a new volume, whatever its plan modifiers.
-    name: `${expr("each.key")}-${expr("each.value.disk_gib")}gib.qcow2`,
+    name: expr("each.value.disk_volume"),
     pool: poolReference(plan),
     capacity: expr("each.value.disk_bytes"),
     target: { format: { type: "qcow2" } },
-    backing_store: { path: expr(`${base}.path`), format: { type: "qcow2" } },
-    // A new base image (Flatcar version) also means new disks: an overlay cannot change its backing file.
-    lifecycle: {
-      replace_triggered_by: [`${LIBVIRT_TYPES.volume}.${RESOURCE_NAMES.ignition}[each.key]`, base],
+    backing_store: {
+      path: expr(`${volumes}.${RESOURCE_NAMES.baseImage}[each.value.base_image].path`),
+      format: { type: "qcow2" },
     },
+    lifecycle: { replace_triggered_by: [`${volumes}.${RESOURCE_NAMES.ignition}[each.key]`] },
   };
 }
 
@@ -245,10 +279,22 @@ function domainResource(plan: ClusterPlan): TfResourceBody {
   };
 }
 
+function baseImagesLocal(options: TofuSynthesisOptions): TfValue {
+  const used = new Set(options.nodes.map((node) => node.baseImage));
+  return Object.fromEntries(
+    options.baseImages
+      .filter((image) => used.has(image.key) || image.current)
+      .map((image) => [
+        image.key,
+        { name: image.volumeName, source: image.current ? expr("var.flatcar_image") : image.imagePath },
+      ]),
+  );
+}
+
 export function synthesizeTofu(plan: ClusterPlan, options: TofuSynthesisOptions): TfJsonDocument {
   const environment = plan.environment;
   const volumes: Record<string, TfResourceBody> = {
-    [RESOURCE_NAMES.baseImage]: baseImageResource(plan, options),
+    [RESOURCE_NAMES.baseImage]: baseImageResource(plan),
     [RESOURCE_NAMES.ignition]: ignitionResource(plan),
     [RESOURCE_NAMES.disk]: diskResource(plan),
   };
@@ -258,12 +304,22 @@ export function synthesizeTofu(plan: ClusterPlan, options: TofuSynthesisOptions)
     resource[LIBVIRT_TYPES.network] = { [RESOURCE_NAMES.network]: networkResource(plan) };
   resource[LIBVIRT_TYPES.volume] = volumes;
   resource[LIBVIRT_TYPES.domain] = { [RESOURCE_NAMES.domain]: domainResource(plan) };
+  const moved: TfMoved[] =
+    options.unkeyedBaseImage === undefined
+      ? []
+      : [
+          {
+            from: `${LIBVIRT_TYPES.volume}.${RESOURCE_NAMES.baseImage}`,
+            to: baseImageAddress(options.unkeyedBaseImage),
+          },
+        ];
 
   return {
     "//":
       `Generated by \`homelab render\` for environment "${environment.name}". Do not edit: change ` +
       `environments/${environment.name}.ts and render again. Ignition runs once, so a node whose ` +
-      "Ignition changes is replaced (disk and domain), never patched.",
+      "Ignition changes is replaced (disk and domain), never patched — one node per step: nodes not " +
+      "released by this step keep the facts they were applied with (see `homelab plan`).",
     terraform: {
       required_version: ">= 1.5.0",
       required_providers: { libvirt: { source: LIBVIRT_PROVIDER.source, version: LIBVIRT_PROVIDER.version } },
@@ -271,8 +327,12 @@ export function synthesizeTofu(plan: ClusterPlan, options: TofuSynthesisOptions)
     },
     variable: variables(plan, options),
     provider: { libvirt: { uri: expr("var.libvirt_uri") } },
-    locals: { nodes: Object.fromEntries(plan.nodes.map((node) => [node.name, nodeLocal(node)])) },
+    locals: {
+      base_images: baseImagesLocal(options),
+      nodes: Object.fromEntries(options.nodes.map((node) => [node.name, nodeLocal(node)])),
+    },
     resource,
+    ...(moved.length > 0 ? { moved } : {}),
     output: {
       nodes: {
         description: "Every node of the environment: role, address and MAC.",

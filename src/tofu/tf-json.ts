@@ -64,6 +64,12 @@ export interface TfTerraformBlock {
   readonly backend: { readonly local: { readonly path: string } };
 }
 
+/** A `moved` block: a resource instance's state moves to a new address, nothing is rebuilt. */
+export interface TfMoved {
+  readonly from: string;
+  readonly to: string;
+}
+
 /** One `*.tf.json` file. Key order here is the order in the written file. */
 export interface TfJsonDocument {
   readonly "//": string;
@@ -72,6 +78,7 @@ export interface TfJsonDocument {
   readonly provider: Readonly<Record<string, TfValue>>;
   readonly locals: Readonly<Record<string, TfValue>>;
   readonly resource: Readonly<Record<string, Readonly<Record<string, TfResourceBody>>>>;
+  readonly moved?: readonly TfMoved[];
   readonly output: Readonly<Record<string, TfOutput>>;
 }
 

@@ -97,6 +97,9 @@ export function plan(
       ...(network.mode === "nat"
         ? { libvirtNetworkName: "k3s-dev-net" }
         : { bridge: network.bridge ?? "br0" }),
+      registrationAddress: "",
+      dhcpRange: undefined,
+      loadBalancerRange: { start: "", end: "" },
     },
     nodes: [20, 20, 20].map((diskGiB, index) => ({
       name: `n${index}`,

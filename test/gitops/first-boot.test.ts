@@ -8,8 +8,10 @@ import { type EnvironmentInput, EnvironmentSchema } from "../../src/environment/
 import { BOOTSTRAP_PATHS, gitopsBootstrapFiles, K3S_MANIFESTS_DIR } from "../../src/gitops/index.js";
 import { type RenderedNodeConfig, renderNodeConfigs } from "../../src/nodes/index.js";
 import { planCluster } from "../../src/plan/index.js";
+import { registrationFiles } from "../../src/registration/index.js";
 import { generateK3sToken, generateSshKeyPair } from "../../src/secrets/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
+import { testNodePasswords } from "../support/node-passwords.js";
 import { type FileServer, startFileServer } from "./file-server.js";
 
 /**
@@ -43,7 +45,9 @@ function render(gitops: EnvironmentInput["gitops"]): RenderedNodeConfig[] {
     k3sToken: generateK3sToken(),
     sshPublicKeys: [generateSshKeyPair("homelab@production").publicKey.trim()],
     k3sBinary: { url: `${server.url}/k3s`, sha256: sha256(FAKE_K3S) },
-    ...(bootstrap.length > 0 ? { extraFiles: new Map([[plan.firstServer.name, bootstrap]]) } : {}),
+    nodePasswords: testNodePasswords(plan),
+    serverFiles: registrationFiles(plan),
+    bootstrapFiles: bootstrap,
   });
 }
 
@@ -78,6 +82,7 @@ describe("a repository set: the bootstrap is in the first server's Ignition, and
       "homelab-flux-deploy-key.yaml",
       "homelab-flux-install.yaml",
       "homelab-flux-sync.yaml",
+      "homelab-kube-vip.yaml",
     ]);
     for (const path of Object.values(BOOTSTRAP_PATHS))
       expect(statSync(join(root, path)).mode & 0o777, path).toBe(0o600);
@@ -106,7 +111,11 @@ describe("a repository set: the bootstrap is in the first server's Ignition, and
       expect(config.ignition).not.toContain("homelab-flux");
       expect(config.ignition).not.toContain(encodeURIComponent(keyBody).slice(0, 40));
       const { root } = applyIgnition(config.ignition);
-      expect(existsSync(join(root, K3S_MANIFESTS_DIR))).toBe(false);
+      // A joining server gets the registration address's manifest, like every server; nothing else.
+      const manifests = existsSync(join(root, K3S_MANIFESTS_DIR))
+        ? readdirSync(join(root, K3S_MANIFESTS_DIR))
+        : [];
+      expect(manifests).toEqual(name.includes("server") ? ["homelab-kube-vip.yaml"] : []);
     },
   );
 });

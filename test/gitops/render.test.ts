@@ -60,7 +60,9 @@ describe("render with a repository", () => {
 
   it("puts the three bootstrap files into the first server's Ignition, 0600, Flux pinned by hash", () => {
     const files = ignitionFiles(render, "rg-flux-server-1");
-    const bootstrap = files.filter((f) => f.path.startsWith("/var/lib/rancher/k3s/server/manifests/"));
+    const bootstrap = files.filter((f) =>
+      f.path.startsWith("/var/lib/rancher/k3s/server/manifests/homelab-flux"),
+    );
     expect(bootstrap.map((f) => f.path).sort()).toEqual(Object.values(BOOTSTRAP_PATHS).sort());
     for (const file of bootstrap) expect(file.mode, file.path).toBe(0o600);
     const install = bootstrap.find((f) => f.path === BOOTSTRAP_PATHS.fluxInstall);

@@ -7,7 +7,9 @@ import { gunzipSync } from "node:zlib";
 import { type LoadedEnvironment, loadEnvironment } from "../../src/environment/index.js";
 import { type NodeConfigInputs, type RenderedNodeConfig, renderNodeConfigs } from "../../src/nodes/index.js";
 import { type ClusterPlan, planLoadedEnvironment } from "../../src/plan/index.js";
+import { registrationFiles } from "../../src/registration/index.js";
 import { generateK3sToken, generateSshKeyPair } from "../../src/secrets/index.js";
+import { testNodePasswords } from "../support/node-passwords.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -88,6 +90,8 @@ export async function renderEnvironment(
     k3sToken: generateK3sToken(),
     sshPublicKeys: [homelabKey, ...loaded.environment.ssh.authorizedKeys],
     k3sBinary,
+    nodePasswords: testNodePasswords(plan),
+    serverFiles: registrationFiles(plan),
     ...overrides,
   };
   return { loaded, plan, inputs, configs: renderNodeConfigs(plan, inputs), homelabKey };

@@ -1,7 +1,7 @@
-import { readFileSync, readlinkSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { checkK3sConfig } from "../../src/k3s/index.js";
 import type { RenderedNodeConfig } from "../../src/nodes/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
@@ -159,14 +159,9 @@ describe("a first server, applied by the real Ignition", () => {
       token: rendered.get("production")!.inputs.k3sToken,
       "node-name": "k3s-prod-server-1",
       "node-ip": "192.168.142.10",
-      "tls-san": [
-        "192.168.142.10",
-        "192.168.142.11",
-        "192.168.142.12",
-        "k3s-prod-server-1",
-        "k3s-prod-server-2",
-        "k3s-prod-server-3",
-      ],
+      // Only the registration address: k3s adds each server's own address and name itself, so
+      // adding a server changes no other server's Ignition.
+      "tls-san": ["192.168.142.9"],
       disable: ["traefik", "servicelb"],
       "flannel-backend": "host-gw",
       "write-kubeconfig-mode": "0600",
@@ -193,11 +188,43 @@ describe("a first server, applied by the real Ignition", () => {
       "ExecStartPre=-/sbin/modprobe br_netfilter",
       "ExecStartPre=-/sbin/modprobe overlay",
       "After=network-online.target",
-      "Requires=k3s-wait-for-server.service",
+      // Wants, not Requires: a wait that gives up still lets k3s start and retry by itself.
+      "Wants=k3s-wait-for-server.service",
+      "After=k3s-wait-for-server.service",
       "ExecStart=/opt/bin/k3s server",
     ]) {
       expect(unit).toContain(line);
     }
+    expect(unit).not.toContain("Requires=");
+    // The wait runs only before the machine's first join, never on a reboot.
+    expect(text(root, "etc/systemd/system/k3s-wait-for-server.service")).toContain(
+      "ConditionPathExists=!/var/lib/rancher/k3s/server/db/etcd/member/wal",
+    );
+  });
+
+  it("keeps the node's identity: its password from the state directory, 0600", () => {
+    const path = join(root, "etc/rancher/node/password");
+    expect(mode(path)).toBe(0o600);
+    expect(readFileSync(path, "utf8")).toBe(
+      rendered.get("production")!.inputs.nodePasswords.get("k3s-prod-server-1"),
+    );
+  });
+
+  it("announces the registration address: the kube-vip manifest in k3s's manifests directory, 0600", () => {
+    const path = join(root, "var/lib/rancher/k3s/server/manifests/homelab-kube-vip.yaml");
+    expect(mode(path)).toBe(0o600);
+    const objects = parseAllDocuments(readFileSync(path, "utf8")).map(
+      (document) => document.toJS() as { kind: string; spec?: unknown },
+    );
+    expect(objects.map((object) => object.kind)).toEqual([
+      "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "DaemonSet",
+    ]);
+    const manifest = readFileSync(path, "utf8");
+    expect(manifest).toContain("value: 192.168.142.9");
+    expect(manifest).toContain("ghcr.io/kube-vip/kube-vip:");
   });
 
   it("waits for nobody: its join file names no URL", () => {
@@ -216,16 +243,18 @@ describe("a first server, applied by the real Ignition", () => {
 });
 
 describe("joining nodes, applied by the real Ignition", () => {
-  it("a further server joins the first one and waits for its /ping", () => {
+  it("a further server joins through the registration address and waits for its /ping once", () => {
     const { root } = applyIgnition(configOf("production", "k3s-prod-server-2").ignition);
     const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
     expect(config["cluster-init"]).toBeUndefined();
-    expect(config.server).toBe("https://192.168.142.10:6443");
+    expect(config.server).toBe("https://192.168.142.9:6443");
     expect(config["node-ip"]).toBe("192.168.142.11");
+    expect(config["tls-san"]).toEqual(["192.168.142.9"]);
     expect(text(root, "etc/homelab/k3s-join.env")).toBe(
-      "K3S_JOIN_PING_URL=https://192.168.142.10:6443/ping\n",
+      "K3S_JOIN_PING_URL=https://192.168.142.9:6443/ping\nWAIT_TIMEOUT=1800\n",
     );
     expect(checkK3sConfig("server", config)).toEqual([]);
+    expect(existsSync(join(root, "var/lib/rancher/k3s/server/manifests/homelab-kube-vip.yaml"))).toBe(true);
   });
 
   it("an agent gets only agent keys, the agent unit and no kubectl", () => {
@@ -233,10 +262,15 @@ describe("joining nodes, applied by the real Ignition", () => {
     const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
     expect(Object.keys(config)).toEqual(["server", "token", "node-name", "node-ip", "node-label"]);
     expect(config).toMatchObject({
-      server: "https://192.168.140.10:6443",
+      server: "https://192.168.140.9:6443",
       "node-ip": "192.168.140.21",
       "node-label": ["node-type=agent"],
     });
+    expect(text(root, "etc/systemd/system/k3s-wait-for-server.service")).toContain(
+      "ConditionPathExists=!/var/lib/rancher/k3s/agent/client-kubelet.crt",
+    );
+    expect(mode(join(root, "etc/rancher/node/password"))).toBe(0o600);
+    expect(existsSync(join(root, "var/lib/rancher/k3s/server/manifests"))).toBe(false);
     expect(checkK3sConfig("agent", config)).toEqual([]);
     const presets = text(root, "etc/systemd/system-preset/20-ignition.preset");
     expect(presets).toContain("enable k3s-agent.service");

@@ -292,7 +292,9 @@ describe("versions", () => {
       join(options.cacheRoot, "images", "flatcar", "stable", "4459.2.4", "flatcar_production_qemu_image.img"),
     );
     const document = JSON.parse(await readFile(join(result.outDir, "main.tf.json"), "utf8"));
-    expect(document.resource.libvirt_volume.flatcar_base.name).toBe("lab-flatcar-stable-4459.2.4.qcow2");
+    expect(document.locals.base_images).toEqual({
+      "stable-4459.2.4": { name: "lab-flatcar-stable-4459.2.4.qcow2", source: "${var.flatcar_image}" },
+    });
     expect(document.variable.flatcar_image.default).toBe(result.flatcarImage);
     const ignition = await readFile(join(result.outDir, "ignition", "lab-server-1.ign"), "utf8");
     expect(ignition).toContain("https://example.org/k3s");

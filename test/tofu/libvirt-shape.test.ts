@@ -10,7 +10,7 @@ import {
   TEST_IMAGES_DIR,
   TEST_LIBVIRT_URI,
 } from "../support/libvirtd.js";
-import { planFixture, SYNTHESIS_OPTIONS } from "./plan-fixture.js";
+import { planFixture, synthesisOptions } from "./plan-fixture.js";
 
 /**
  * The libvirt objects main.tf.json asks for, created on a real libvirtd with the QEMU driver and
@@ -37,7 +37,7 @@ const plan = planFixture({ servers: 1, agents: 0, machine: "qemu" });
 const node = plan.nodes[0];
 if (!node) throw new Error("fixture has no node");
 const domainName = `homelab-test-${suffix}`;
-const document = synthesizeTofu(plan, SYNTHESIS_OPTIONS);
+const document = synthesizeTofu(plan, synthesisOptions(plan));
 const volumes = document.resource.libvirt_volume ?? {};
 const domain = document.resource.libvirt_domain?.node ?? {};
 const local = (document.locals.nodes as Record<string, Record<string, number | string>>)[node.name] ?? {};
@@ -97,9 +97,10 @@ afterAll(async () => {
 });
 
 describe("the synthesized shape on a real libvirtd (TCG)", () => {
-  const baseName = String(volumes.flatcar_base?.name);
-  const diskName = `${node.name}-${local.disk_gib}gib.qcow2`;
-  const ignitionName = `${node.name}-0123456789ab.ign`;
+  const bases = document.locals.base_images as Record<string, { name: string }>;
+  const baseName = String(Object.values(bases)[0]?.name);
+  const diskName = String(local.disk_volume);
+  const ignitionName = String(local.ignition_volume);
   const ignition = `${JSON.stringify({ ignition: { version: "3.3.0" } })}\n`;
 
   it("creates the base by upload, the overlay on it and the Ignition volume by upload", () => {
@@ -132,7 +133,7 @@ describe("the synthesized shape on a real libvirtd (TCG)", () => {
     const diskPath = virsh("vol-path", diskName, "--pool", poolName).trim();
     const chain = execFileSync("qemu-img", ["info", "-U", "--backing-chain", diskPath], { encoding: "utf8" });
     expect(chain).toContain(`backing file: ${basePath}`);
-    expect(chain).toContain(`virtual size: ${local.disk_gib} GiB`);
+    expect(chain).toContain(`virtual size: ${Number(local.disk_bytes) / 1024 ** 3} GiB`);
     expect(readFileSync(join(poolDir, ignitionName), "utf8")).toBe(ignition);
   });
 

@@ -1,5 +1,12 @@
 import { type EnvironmentInput, EnvironmentSchema } from "../../src/environment/schema.js";
 import type { ClusterPlan, NodePlan, NodeRole } from "../../src/plan/types.js";
+import {
+  baseImageKey,
+  baseVolumeName,
+  diskVolumeName,
+  ignitionVolumeName,
+  type TofuSynthesisOptions,
+} from "../../src/tofu/index.js";
 
 /**
  * Hand-built cluster plans for the synthesis tests: they depend only on the `ClusterPlan`
@@ -80,6 +87,10 @@ export function planFixture(options: PlanFixtureOptions = {}): ClusterPlan {
       dns: [`192.168.${subnet}.1`],
       ...(options.domain ? { domain: options.domain } : {}),
       ...(mode === "nat" ? { libvirtNetworkName: `${environment.prefix}-net` } : { bridge: "br0" }),
+      registrationAddress: `192.168.${subnet}.9`,
+      dhcpRange:
+        mode === "nat" ? { start: `192.168.${subnet}.100`, end: `192.168.${subnet}.199` } : undefined,
+      loadBalancerRange: { start: `192.168.${subnet}.200`, end: `192.168.${subnet}.250` },
     },
     pool: options.existingPool
       ? { name: "default", existing: true }
@@ -88,8 +99,50 @@ export function planFixture(options: PlanFixtureOptions = {}): ClusterPlan {
   };
 }
 
-export const SYNTHESIS_OPTIONS = {
-  statePath: "/home/user/.local/state/homelab/lab/tofu/terraform.tfstate",
-  flatcarImagePath: "/home/user/.cache/homelab/flatcar/stable/4230.2.3/flatcar_production_qemu_image.img",
-  flatcarVersion: "4230.2.3",
-} as const;
+const STATE_PATH = "/home/user/.local/state/homelab/lab/tofu/terraform.tfstate";
+const IMAGE_PATH = "/home/user/.cache/homelab/flatcar/stable/4230.2.3/flatcar_production_qemu_image.img";
+
+/** A stand-in Ignition file of a node (its generation changes its bytes, as a changed config would). */
+export function ignitionOf(node: string, generation = 1): string {
+  return `${JSON.stringify({ ignition: { version: "3.3.0" }, node, generation })}\n`;
+}
+
+export interface SynthesisFixture {
+  /** Ignition generation per node (default 1), see `ignitionOf`. */
+  readonly generations?: Readonly<Record<string, number>>;
+  readonly flatcarVersion?: string;
+  readonly imagePath?: string;
+}
+
+/**
+ * Synthesis options for a plan as a first render would make them: every node with the facts of
+ * the environment (nothing applied yet, nothing held back by a rollout).
+ */
+export function synthesisOptions(plan: ClusterPlan, fixture: SynthesisFixture = {}): TofuSynthesisOptions {
+  const key = baseImageKey("stable", fixture.flatcarVersion ?? "4230.2.3");
+  return {
+    statePath: STATE_PATH,
+    nodes: plan.nodes.map((node) => ({
+      name: node.name,
+      role: node.role,
+      ignitionVolume: ignitionVolumeName(
+        node.name,
+        ignitionOf(node.name, fixture.generations?.[node.name] ?? 1),
+      ),
+      diskVolume: diskVolumeName(node.name, node.diskGiB, key),
+      diskBytes: node.diskGiB * 1024 ** 3,
+      baseImage: key,
+      vcpu: node.vcpu,
+      memoryKiB: node.memoryMiB * 1024,
+      mac: node.mac,
+    })),
+    baseImages: [
+      {
+        key,
+        volumeName: baseVolumeName(plan.environment.prefix, key),
+        imagePath: fixture.imagePath ?? IMAGE_PATH,
+        current: true,
+      },
+    ],
+  };
+}

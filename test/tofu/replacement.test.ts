@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterPlan } from "../../src/plan/types.js";
 import { renderEnvironment } from "../../src/render/index.js";
-import { synthesizeTofu, type TfJsonDocument, type TofuSynthesisOptions } from "../../src/tofu/index.js";
-import { planFixture, SYNTHESIS_OPTIONS } from "./plan-fixture.js";
+import { synthesizeTofu, type TfJsonDocument } from "../../src/tofu/index.js";
+import { ignitionOf, planFixture, type SynthesisFixture, synthesisOptions } from "./plan-fixture.js";
 import { standInConfig } from "./stand-in.js";
 import { plannedChanges, terraform, terraformBinary } from "./terraform-runner.js";
 
@@ -28,19 +28,14 @@ const address = (kind: "ignition" | "disk" | "domain", node: string) => {
 const nodeResources = (node: string, action: string) =>
   Object.fromEntries((["ignition", "disk", "domain"] as const).map((kind) => [address(kind, node), action]));
 
-const ignitionOf = (node: string, generation = 1) =>
-  `${JSON.stringify({ ignition: { version: "3.3.0" }, node, generation })}\n`;
-
-async function writeConfig(
-  dir: string,
-  plan: ClusterPlan,
-  options: TofuSynthesisOptions = SYNTHESIS_OPTIONS,
-) {
+async function writeConfig(dir: string, plan: ClusterPlan, fixture: SynthesisFixture = {}) {
   await mkdir(join(dir, "ignition"), { recursive: true });
   await writeFile(
     join(dir, "main.tf.json"),
-    JSON.stringify(standInConfig(synthesizeTofu(plan, options)), null, 2),
+    JSON.stringify(standInConfig(synthesizeTofu(plan, synthesisOptions(plan, fixture))), null, 2),
   );
+  for (const [node, generation] of Object.entries(fixture.generations ?? {}))
+    await writeFile(join(dir, "ignition", `${node}.ign`), ignitionOf(node, generation));
 }
 
 async function writeIgnition(dir: string, plan: ClusterPlan) {
@@ -80,12 +75,12 @@ describe("what a change touches (real terraform, terraform_data stand-ins)", () 
     ["nothing changed (the render directory moved, too): no changes", async () => {}, {}],
     [
       "one node's Ignition changed: that node's Ignition volume, disk and domain are replaced, nothing else",
-      async (dir) => writeFile(join(dir, "ignition", `${agent1}.ign`), ignitionOf(agent1, 2)),
+      async (dir) => writeConfig(dir, baselinePlan, { generations: { [agent1]: 2 } }),
       nodeResources(agent1, REPLACE),
     ],
     [
       "the first server's Ignition changed: only the first server",
-      async (dir) => writeFile(join(dir, "ignition", `${server1}.ign`), ignitionOf(server1, 2)),
+      async (dir) => writeConfig(dir, baselinePlan, { generations: { [server1]: 2 } }),
       nodeResources(server1, REPLACE),
     ],
     [
@@ -107,8 +102,7 @@ describe("what a change touches (real terraform, terraform_data stand-ins)", () 
     ],
     [
       "the image cache moved (new flatcar_image default): no changes",
-      async (dir) =>
-        writeConfig(dir, baselinePlan, { ...SYNTHESIS_OPTIONS, flatcarImagePath: "/elsewhere/flatcar.img" }),
+      async (dir) => writeConfig(dir, baselinePlan, { imagePath: "/elsewhere/flatcar.img" }),
       {},
     ],
     [
@@ -129,10 +123,12 @@ describe("what a change touches (real terraform, terraform_data stand-ins)", () 
       },
     ],
     [
-      "a new Flatcar version: the base image and every disk and domain are replaced",
-      async (dir) => writeConfig(dir, baselinePlan, { ...SYNTHESIS_OPTIONS, flatcarVersion: "4230.2.4" }),
+      "a new Flatcar version for every node at once (synthesis alone, no rollout holding nodes back): " +
+        "the new base volume is created, every disk and domain replaced, the old base destroyed",
+      async (dir) => writeConfig(dir, baselinePlan, { flatcarVersion: "4230.2.4" }),
       {
-        "terraform_data.libvirt_volume__flatcar_base": REPLACE,
+        'terraform_data.libvirt_volume__flatcar_base["stable-4230.2.3"]': "delete",
+        'terraform_data.libvirt_volume__flatcar_base["stable-4230.2.4"]': "create",
         ...Object.fromEntries(
           baselinePlan.nodes.flatMap((n) => [
             [address("disk", n.name), REPLACE],
@@ -231,13 +227,18 @@ describe("a rendered environment (the real render, terraform_data stand-ins)", (
     await render();
     expect(await plannedChanges(dir, [], dataDir)).toEqual(nodeResources("lab-agent-3", "create"));
 
+    // A snippet for every agent changes both agents' Ignition, but a render releases one rebuild
+    // per step (src/rollout): agent 1 now, agent 2 once agent 1 is applied, then nothing.
     const snippet =
       "variant: flatcar\nversion: 1.0.0\nstorage:\n  files:\n    - path: /etc/agent-marker\n      contents:\n        inline: agent\n";
     await writeEnvironment(labEnvironment(2, snippet));
     await render();
-    expect(await plannedChanges(dir, [], dataDir)).toEqual({
-      ...nodeResources("lab-agent-1", REPLACE),
-      ...nodeResources("lab-agent-2", REPLACE),
-    });
+    expect(await plannedChanges(dir, [], dataDir)).toEqual(nodeResources("lab-agent-1", REPLACE));
+    await terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], dataDir);
+    await render();
+    expect(await plannedChanges(dir, [], dataDir)).toEqual(nodeResources("lab-agent-2", REPLACE));
+    await terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], dataDir);
+    await render();
+    expect(await plannedChanges(dir, [], dataDir)).toEqual({});
   });
 });

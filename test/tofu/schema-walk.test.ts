@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { serializeTfJson, synthesizeTofu } from "../../src/tofu/index.js";
 import { type ProviderSchema, walkTfJson } from "../../src/tofu/schema-walk.js";
 import { expr } from "../../src/tofu/tf-json.js";
-import { planFixture, SYNTHESIS_OPTIONS } from "./plan-fixture.js";
+import { planFixture, synthesisOptions } from "./plan-fixture.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schema = JSON.parse(
@@ -82,7 +82,7 @@ describe("synthesized main.tf.json against the dmacvicar/libvirt 0.9.7 schema", 
     ["a large cluster", planFixture({ servers: 5, agents: 40 })],
   ])("%s: no unknown, misplaced, missing or read-only attribute", (_name, plan) => {
     // Walk the written bytes, as OpenTofu reads them, not the in-memory object.
-    const document = JSON.parse(serializeTfJson(synthesizeTofu(plan, SYNTHESIS_OPTIONS)));
+    const document = JSON.parse(serializeTfJson(synthesizeTofu(plan, synthesisOptions(plan))));
     expect(walkTfJson(document, schema)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { ClusterPlan, NodePlan } from "../../../plan/types.js";
 import type { ResolvedVersions } from "../../../render/index.js";
-import { baseVolumeName } from "../../../tofu/index.js";
+import { baseImageKey, baseVolumeName } from "../../../tofu/index.js";
 import { formatMemory } from "../render/summary.js";
 
 /**
@@ -145,7 +145,10 @@ function libvirtLines(input: DiagramInput, glyphs: Glyphs): string[] {
       ? `${network.libvirtNetworkName ?? ""} ${glyphs.dot} NAT ${network.cidr} ${glyphs.dot} DHCP reservations`
       : `host bridge ${network.bridge ?? ""} ${glyphs.dot} ${network.cidr} ${glyphs.dot} static addresses`;
   const route = `gateway ${network.gateway}${network.domain ? ` ${glyphs.dot} domain ${network.domain}` : ""}`;
-  const image = baseVolumeName(environment.prefix, versions.flatcar.channel, versions.flatcar.version);
+  const image = baseVolumeName(
+    environment.prefix,
+    baseImageKey(versions.flatcar.channel, versions.flatcar.version),
+  );
   return [
     `domains  ${environment.machine.type} ${glyphs.dot} Ignition via fw_cfg ${glyphs.dot} serial console`,
     `pool     ${pool}`,
