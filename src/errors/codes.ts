@@ -12,6 +12,7 @@ export const ERROR_CODES = {
 
   // Environments
   "env-not-found": "No environment with that name or path",
+  "env-name-mismatch": "An environment's name differs from its file name",
   "env-load-failed": "An environment file cannot be loaded",
   "env-invalid": "An environment does not match the schema",
   "env-no-server": "An environment has no server",
@@ -71,6 +72,9 @@ export const ERROR_CODES = {
   "replace-refused": "Replacing that node would destroy the cluster",
   "kubernetes-unreachable": "The Kubernetes API cannot be reached",
   "drain-timeout": "A node could not be drained in time",
+  "quorum-at-risk": "A step would leave etcd without a majority of its servers",
+  "rollout-stopped": "A rolling replacement stopped before it was done",
+  interrupted: "The command was interrupted",
 
   // GitOps
   "gitops-not-configured": "The environment names no Git repository",

@@ -7,6 +7,20 @@ export {
   roleOfNodeName,
 } from "./applied-state.js";
 export {
+  executeRollout,
+  type NodeIdentityRef,
+  quorumOf,
+  type RollEffects,
+  type RollOptions,
+  type RollResult,
+  type RollStep,
+  RollStopped,
+  type RollTarget,
+  rollSteps,
+  type SnapshotRef,
+  scaleDownRefusal,
+} from "./execute.js";
+export {
   bytesToGiB,
   describeCause,
   describeInPlace,
@@ -27,6 +41,7 @@ export {
   withoutPreparedRestore,
   withPreparedRestore,
 } from "./first-boot-record.js";
+export { formatRollout, rolloutData } from "./format.js";
 export {
   type DesiredNode,
   type EmittedNode,

@@ -17,7 +17,7 @@ import { eventsOf, runCommand } from "./cli-harness.js";
 import { testRepo } from "./environment-repo.js";
 
 describe("a second run while one holds the environment", () => {
-  it("is refused with run-in-progress naming the holder, after rendering, before tofu", async () => {
+  it("is refused with run-in-progress naming the holder, before rendering: the running apply's files stay", async () => {
     const repo = await testRepo("locktest", "hl-lock");
     const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
     try {
@@ -38,7 +38,8 @@ describe("a second run while one holds the environment", () => {
       expect(run.error?.message).toBe(
         `another run holds this environment: \`homelab up locktest\` (pid ${holder.pid} on ${hostname()}, started 2025-01-31T14:25:01.000Z)`,
       );
-      await access(join(repo.cwd, ".homelab", "locktest", "main.tf.json"));
+      // Issue 14 (4): render used to run before the lock and rewrote what the holder applies.
+      await expect(access(join(repo.cwd, ".homelab", "locktest", "main.tf.json"))).rejects.toThrow();
       expect(eventsOf(run, "output")).toEqual([]); // tofu never ran
     } finally {
       holder.kill();

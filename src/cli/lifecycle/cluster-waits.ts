@@ -24,9 +24,11 @@ export interface KubeconfigOutcome {
 }
 
 /**
- * The first server's `/ping`, then its kubeconfig over SSH, rewritten to the server's address
- * and written 0600 to ~/.kube/homelab-<env>.yaml (and merged into the user's kubeconfig on
- * request). Each wait is a visible step with attempts and elapsed time, bounded by `timeoutMs`.
+ * The registration address's `/ping` (kube-vip answers there from whichever server holds its
+ * lease), then the kubeconfig over SSH from a server — the first one that answers, so that no
+ * single server is needed — rewritten to the registration address and written 0600 to
+ * ~/.kube/homelab-<env>.yaml (and merged into the user's kubeconfig on request). Each wait is a
+ * visible step with attempts and elapsed time, bounded by `timeoutMs`.
  */
 export async function fetchClusterKubeconfig(
   context: CliContext,
@@ -35,29 +37,39 @@ export async function fetchClusterKubeconfig(
   options: { readonly timeoutMs: number; readonly merge: boolean },
 ): Promise<KubeconfigOutcome> {
   const clock = realWaitClock(context.now);
-  const first = plan.firstServer;
-  const server = k3sServerUrl(first.address);
-  await context.reporter.step(`Waiting for k3s on ${first.name} (${server}/ping)`, (step) =>
+  const address = plan.network.registrationAddress;
+  const server = k3sServerUrl(address);
+  await context.reporter.step(`Waiting for k3s at the registration address (${server}/ping)`, (step) =>
     waitForK3sServer({
       serverUrl: server,
-      nodeName: first.name,
+      nodeName: `the registration address ${address}`,
       timeoutMs: options.timeoutMs,
       clock,
       onProgress: (text) => step.update(text),
     }),
   );
   const name = contextName(plan.environment.name);
-  const text = await context.reporter.step(`Fetching the kubeconfig from ${first.name} over SSH`, (step) =>
-    fetchKubeconfig({
-      target: sshTarget(layout, first),
-      nodeName: first.name,
-      server,
-      contextName: name,
-      timeoutMs: options.timeoutMs,
-      clock,
-      onProgress: (update) => step.update(update),
-    }),
-  );
+  const servers = plan.nodes.filter((node) => node.role === "server");
+  const text = await context.reporter.step(`Fetching the kubeconfig from a server over SSH`, async (step) => {
+    let lastError: unknown;
+    for (const [index, candidate] of servers.entries()) {
+      try {
+        return await fetchKubeconfig({
+          target: sshTarget(layout, candidate),
+          nodeName: candidate.name,
+          server,
+          contextName: name,
+          // The first server gets the whole budget on a first boot; others are fallbacks.
+          timeoutMs: index === 0 ? options.timeoutMs : Math.min(options.timeoutMs, 60_000),
+          clock,
+          onProgress: (update) => step.update(`${candidate.name}: ${update}`),
+        });
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  });
   const path = environmentKubeconfig(context, plan.environment.name);
   await writeKubeconfigFile(path, text);
   let mergedInto: string | undefined;

@@ -51,3 +51,40 @@ export function stringOption(options: Record<string, unknown>, name: string): st
   const value = options[name];
   return typeof value === "string" && value !== "" ? value : undefined;
 }
+
+/** What the rolling commands (apply, up, upgrade) take: how long each wait may last, how many agents at once. */
+export interface RollFlags {
+  readonly timeoutMs: number;
+  readonly parallelAgents: number;
+  readonly serversFirst: boolean;
+  readonly force: boolean;
+}
+
+/** `--timeout`, `--parallel N` and `--force` for the commands that roll nodes. */
+export function rollOptions(command: Command): Command {
+  return timeoutOption(command)
+    .option("--parallel <n>", "rebuild up to N agents at a time (servers always one at a time)", "1")
+    .option(
+      "--force",
+      "continue when a node cannot be drained completely (its pods are stopped, not moved); never skips a quorum check",
+    );
+}
+
+rollOptions.parse = (options: Record<string, unknown>): RollFlags => {
+  const parallel = Number(options.parallel ?? "1");
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) {
+    throw new HomelabError(
+      "usage",
+      `--parallel ${JSON.stringify(String(options.parallel))} is not a number of agents`,
+      {
+        fix: "Write a whole number from 1 to 64, e.g. --parallel 2. Servers always roll one at a time.",
+      },
+    );
+  }
+  return {
+    timeoutMs: parseDuration(String(options.timeout ?? DEFAULT_TIMEOUT)),
+    parallelAgents: parallel,
+    serversFirst: false,
+    force: options.force === true,
+  };
+};

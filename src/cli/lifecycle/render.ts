@@ -1,6 +1,7 @@
 import { relative, resolve } from "node:path";
 import { LOCK_FILE_NAME, type LockFile, readLock } from "../../lock/index.js";
 import { type RenderResult, renderEnvironment } from "../../render/index.js";
+import type { Release } from "../../rollout/index.js";
 import type { CliContext } from "../context.js";
 
 /**
@@ -18,6 +19,12 @@ export interface RenderStepOptions {
   readonly outDir?: string;
   /** `--image PATH`: the Flatcar image the OpenTofu config uploads (default: the cache's). */
   readonly flatcarImage?: string;
+  /** The rollout step to write (default: the next due rebuild, see src/rollout). */
+  readonly release?: Release;
+  /** Nodes to rebuild although nothing changed (`homelab replace`). */
+  readonly requested?: readonly string[];
+  /** A rollout step's re-render: no step line, no warnings (the first render printed them). */
+  readonly quiet?: boolean;
 }
 
 /**
@@ -30,7 +37,7 @@ export async function renderWithContext(
   options: RenderStepOptions = {},
 ): Promise<RenderedEnvironment> {
   const lock = await readLock(context.cwd);
-  const result = await context.reporter.step(`Rendering ${environment}`, () =>
+  const render = () =>
     renderEnvironment({
       environment,
       cwd: context.cwd,
@@ -43,8 +50,11 @@ export async function renderWithContext(
         : { flatcarImage: resolve(context.cwd, options.flatcarImage) }),
       ...(lock ? { lock } : {}),
       lockFile: LOCK_FILE_NAME,
-    }),
-  );
+      ...(options.release ? { release: options.release } : {}),
+      ...(options.requested ? { requested: options.requested } : {}),
+    });
+  if (options.quiet) return { render: await render(), lock };
+  const result = await context.reporter.step(`Rendering ${environment}`, render);
   for (const warning of result.warnings)
     context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
   return { render: result, lock };

@@ -1,39 +1,58 @@
+import { basename, extname } from "node:path";
+import { HomelabError } from "../../errors/index.js";
 import type { LockFile } from "../../lock/index.js";
 import type { RenderResult } from "../../render/index.js";
+import type { Release } from "../../rollout/index.js";
 import { TofuFailedError, type TofuRunner, withRunLock } from "../../runner/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
-import { type RenderedEnvironment, type RenderStepOptions, renderStep } from "./render.js";
+import { environmentStateDir } from "../paths.js";
+import { type RenderedEnvironment, type RenderStepOptions, renderStep, renderWithContext } from "./render.js";
 import { createRunner, resolveTofu, runLockHolder } from "./tofu.js";
 
 export interface Session {
   readonly render: RenderResult;
   readonly lock: LockFile | undefined;
   readonly runner: TofuRunner;
+  /**
+   * Renders again (quietly) with another rollout release — one step of a roll — into the same
+   * directory the runner works in. Only inside the session: the run lock is held.
+   */
+  rerender(release: Release, requested?: readonly string[]): Promise<RenderResult>;
+}
+
+export interface SessionOptions {
+  readonly environment: string;
+  readonly tofu: string | undefined;
+  readonly command: string;
+  readonly render?: RenderStepOptions;
 }
 
 /**
- * Render, find tofu, take the environment's run lock, then `work`. The lock is held until
- * `work` ends (plan, confirmation, apply and any waits), so a second run is refused with
- * `run-in-progress` instead of racing this one. Render itself is atomic and deterministic,
- * so it may run before the lock is taken.
+ * The environment name the run lock is taken for, from the command line: `development`, or the
+ * base name of an environment file (`environments/lab.ts` → `lab`). Known before anything is
+ * loaded or rendered, so the lock is held before render writes a byte; commands that change
+ * anything refuse an environment whose `name` differs from its file name.
+ */
+export function lockNameOf(environment: string): string {
+  const looksLikePath = environment.includes("/") || /\.(ts|mts|js|mjs|json)$/.test(environment);
+  return looksLikePath ? basename(environment, extname(environment)) : environment;
+}
+
+/**
+ * Takes the environment's run lock, then renders, finds tofu and runs `work` (and before it,
+ * `beforeWork`: host checks, the image). The lock is held until `work` ends — plan,
+ * confirmation, apply, every rollout step and every wait — so a second run is refused with
+ * `run-in-progress` before it can rewrite the files this one applies.
  */
 export async function withSession<T>(
   context: CliContext,
-  options: {
-    readonly environment: string;
-    readonly tofu: string | undefined;
-    readonly command: string;
-    readonly render?: RenderStepOptions;
-  },
+  options: SessionOptions,
   work: (session: Session) => Promise<T>,
-  beforeLock?: (rendered: RenderedEnvironment) => Promise<void>,
+  beforeWork?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
-  const rendered = await renderStep(context, options.environment, options.render);
-  const { render, lock: lockFile } = rendered;
-  if (beforeLock) await beforeLock(rendered);
-  const binary = await resolveTofu(context, options.tofu);
-  const lockPath = stateLayout(render.stateDir).runLock;
+  const lockName = lockNameOf(options.environment);
+  const lockPath = stateLayout(environmentStateDir(context.paths, lockName)).runLock;
   return withRunLock({ path: lockPath, holder: runLockHolder(context, options.command) }, async (lock) => {
     if (lock.replacedStale) {
       const stale = lock.replacedStale;
@@ -41,7 +60,37 @@ export async function withSession<T>(
         `took over a stale run lock left by \`${stale.command}\` (pid ${stale.pid}, started ${stale.startedAt}), which is no longer running`,
       );
     }
-    return work({ render, lock: lockFile, runner: createRunner(context, render, binary) });
+    const rendered = await renderStep(context, options.environment, options.render);
+    const { render, lock: lockFile } = rendered;
+    if (render.plan.environment.name !== lockName) {
+      throw new HomelabError(
+        "env-name-mismatch",
+        `${render.environmentFile} names its environment "${render.plan.environment.name}", not "${lockName}"`,
+        {
+          where: { file: render.environmentFile, path: "name" },
+          fix:
+            `A copied environment must get its own name: set name: "${lockName}" (and a prefix and network of its own), ` +
+            `or run the command for "${render.plan.environment.name}" itself.`,
+        },
+      );
+    }
+    if (beforeWork) await beforeWork(rendered);
+    const binary = await resolveTofu(context, options.tofu);
+    const runner = createRunner(context, render, binary);
+    return work({
+      render,
+      lock: lockFile,
+      runner,
+      rerender: async (release, requested) =>
+        (
+          await renderWithContext(context, options.environment, {
+            ...options.render,
+            release,
+            ...(requested ? { requested } : {}),
+            quiet: true,
+          })
+        ).render,
+    });
   });
 }
 

@@ -46,6 +46,12 @@ const command: CommandModule = {
             // The cluster it pointed at is gone; the next `up` writes a new one.
             const kubeconfig = environmentKubeconfig(context, name);
             await rm(kubeconfig, { force: true });
+            // No machine is left: what the state kept about machines describes nothing now. The
+            // node passwords and the token stay, so `up` builds the same environment again.
+            const layout = stateLayout(render.stateDir);
+            await rm(layout.firstBootRecord, { force: true });
+            for (const node of render.rollout.nodes)
+              await rm(layout.node(node.name).appliedIgnition, { force: true });
           }
           context.reporter.result(
             { environment: name, destroyed: applied, ...summaryData(plan.summary) },

@@ -1,18 +1,22 @@
+import { formatRollout, rolloutData, rollSteps, scaleDownRefusal } from "../../../rollout/index.js";
 import type { CommandModule } from "../../command.js";
 import { environmentArgument, stringOption, tofuOption } from "../../lifecycle/options.js";
 import { planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
 
 /**
- * `homelab plan [ENV]`: render, then show what OpenTofu would change — counted, and per node
- * (which nodes are created, replaced and why, destroyed). Changes nothing.
+ * `homelab plan [ENV]`: render, then show what OpenTofu would change in the rendered step —
+ * counted, and per node — and the whole rollout: every node that is created, rebuilt,
+ * restarted or removed, in the order `apply` rolls them, and why. Changes nothing.
  */
 const command: CommandModule = {
   configure(command) {
     environmentArgument(command);
     tofuOption(command).addHelpText(
       "after",
-      "\nA node whose Ignition changed is shown as replaced: Ignition runs only at first boot, so the\nnode is rebuilt rather than left with its old configuration.\n\nExamples:\n  homelab plan\n  homelab plan production --json",
+      "\nA node whose Ignition changed is rebuilt: Ignition runs only at first boot. Rebuilds roll one\n" +
+        "node per step, so the OpenTofu plan shows the next step; the rollout below it lists them all.\n\n" +
+        "Examples:\n  homelab plan\n  homelab plan production --json",
     );
   },
   async run(args, options, context) {
@@ -22,18 +26,29 @@ const command: CommandModule = {
         context,
         { environment, tofu: stringOption(options, "tofu"), command: `homelab plan ${environment}` },
         async ({ render, runner }) => {
-          const plan = await planStep(
-            context,
-            runner,
-            { nodeNames: render.plan.nodes.map((n) => n.name) },
-            `Planning ${environment}`,
-          );
+          const rollout = render.rollout;
+          const refusal = scaleDownRefusal(rollout, render.environmentFile);
+          if (refusal) context.reporter.warn(refusal.message, { code: refusal.code });
+          const nodeNames = [
+            ...new Set([...render.plan.nodes.map((n) => n.name), ...rollout.nodes.map((n) => n.name)]),
+          ];
+          const plan = await planStep(context, runner, { nodeNames }, `Planning ${environment}`);
           await runner.discard(plan);
-          const next = plan.summary.noChanges
-            ? "Nothing to apply."
-            : `Apply it with \`homelab apply ${environment}\` (or \`homelab up ${environment}\`).`;
+          const steps = rollSteps(rollout);
+          context.reporter.info(formatRollout(rollout, { steps }), {
+            event: "rollout",
+            rollout: rolloutData(rollout),
+          });
+          const next =
+            plan.summary.noChanges && steps.length === 0
+              ? "Nothing to apply."
+              : `Apply it with \`homelab apply ${environment}\` (or \`homelab up ${environment}\`).`;
           context.reporter.result(
-            { environment: render.plan.environment.name, ...summaryData(plan.summary) },
+            {
+              environment: render.plan.environment.name,
+              ...summaryData(plan.summary),
+              rollout: rolloutData(rollout),
+            },
             next,
           );
           return 0;

@@ -1,26 +1,19 @@
-import { realWaitClock, waitForReplacement } from "../../../cluster/index.js";
 import { HomelabError } from "../../../errors/index.js";
-import { stateLayout } from "../../../state/layout.js";
+import { formatRollout, isPending, RELEASE_NONE, rolloutData, rollSteps } from "../../../rollout/index.js";
 import type { CommandModule } from "../../command.js";
+import { confirmOrRefuse } from "../../lifecycle/confirm.js";
 import { environmentOfNode, findNode } from "../../lifecycle/environment.js";
-import {
-  parseDuration,
-  stringOption,
-  timeoutOption,
-  tofuOption,
-  yesOption,
-} from "../../lifecycle/options.js";
-import { applyPlan, confirmPlan, planStep, summaryData } from "../../lifecycle/plan-flow.js";
+import { rollOptions, stringOption, tofuOption, yesOption } from "../../lifecycle/options.js";
+import { rollEnvironment } from "../../lifecycle/roll.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
-import { retireOldMachine } from "./old-machine.js";
-import { replacePreflight } from "./preflight.js";
+import { etcdSnapshots } from "../../lifecycle/snapshots.js";
 
 /**
- * `homelab replace NODE`: cattle, not pets. Drains the node through the Kubernetes API
- * (cordon, evictions that respect PodDisruptionBudgets, DaemonSet pods skipped), removes its
- * Node object, rebuilds disk, Ignition and VM with `-replace`, forgets its old SSH host key and
- * waits until the new machine is Ready. Refuses (unless --force) when the cluster would not
- * survive it: the only server, the cluster-init server, or a server whose loss breaks etcd's quorum.
+ * `homelab replace NODE`: cattle, not pets — any node, the first server included. One step of
+ * the rollout for that node: for a server a quorum check and an etcd snapshot, then drain, the
+ * Node removed (for a server after k3s removed its etcd member), disk, Ignition and VM rebuilt,
+ * and a wait until the new machine is Ready. The only server of an environment is rebuilt from
+ * its snapshot: the new machine restores it before k3s starts, and the agents come back.
  */
 const command: CommandModule = {
   configure(command) {
@@ -29,108 +22,69 @@ const command: CommandModule = {
       .option("--env <env>", "the node's environment, instead of finding it by prefix");
     tofuOption(command);
     yesOption(command, "replace");
-    timeoutOption(command)
-      .option(
-        "--force",
-        "replace even when the cluster would not survive it, or when the node cannot be drained",
-      )
-      .addHelpText(
-        "after",
-        "\nThe node comes back with a new disk, a fresh first boot (Ignition runs once, so this is how a\n" +
-          "node gets a new configuration) and a new SSH host key.\n\nExamples:\n  homelab replace k3s-dev-agent-1\n" +
-          "  homelab replace k3s-prod-server-2 --env production --yes",
-      );
+    rollOptions(command).addHelpText(
+      "after",
+      "\nThe node comes back with a new disk, a fresh first boot (Ignition runs once, so this is how a\n" +
+        "node gets a new configuration), a new SSH host key and the same identity (its k3s node\n" +
+        "password is kept). The first server joins the running cluster again; the only server of an\n" +
+        "environment is snapshotted first and restored on the new machine.\n\n" +
+        "Examples:\n  homelab replace k3s-dev-agent-1\n  homelab replace k3s-prod-server-1 --env production --yes",
+    );
   },
   async run(args, options, context) {
     const [target] = args as [string];
-    const force = options.force === true;
-    const timeoutMs = parseDuration(String(options.timeout));
+    const roll = rollOptions.parse(options);
     const environment = stringOption(options, "env") ?? (await environmentOfNode(context, target));
     const session = {
       environment,
       tofu: stringOption(options, "tofu"),
       command: `homelab replace ${target}`,
+      render: { requested: [target], release: RELEASE_NONE },
     };
     return keepTofuExitStatus(context, () =>
-      withSession(context, session, async ({ render, runner }) => {
-        const { plan } = render;
-        const node = findNode(plan, render.environmentFile, target);
-        const preflight = await replacePreflight(context, runner, plan, target, force);
-
-        const saved = await planStep(
-          context,
-          runner,
-          { nodeNames: plan.nodes.map((n) => n.name), replace: preflight.addresses },
-          `Planning the replacement of ${target}`,
+      withSession(context, session, async (current) => {
+        const { render } = current;
+        const name = render.plan.environment.name;
+        findNode(render.plan, render.environmentFile, target);
+        const rollout = render.rollout;
+        const node = rollout.nodes.find((n) => n.name === target);
+        if (!node?.applied && node?.change.kind !== "replace") {
+          throw new HomelabError(
+            "not-applied",
+            `${target} has not been created yet: there is nothing to replace`,
+            {
+              fix: `Create it with \`homelab up ${name}\`.`,
+            },
+          );
+        }
+        const others = rollout.nodes.filter(
+          (n) => n.name !== target && (isPending(n.change) || n.change.kind === "create"),
         );
-        const others = saved.summary.nodes
-          .filter((n) => n.node !== target)
-          .map((n) => `${n.node} (${n.action})`);
         if (others.length > 0) {
           context.reporter.warn(
-            `this apply also changes other nodes (the environment changed since the last apply): ${others.join(", ")}`,
+            `the environment changed since the last apply; replace rebuilds ${target} only (and creates any new node). ` +
+              `Still due afterwards: ${others.map((n) => `${n.name} (${n.change.kind})`).join(", ")} — run \`homelab apply ${name}\`.`,
           );
         }
-        const confirmed = await confirmPlan(context, runner, saved, {
+        const steps = rollSteps(rollout, { ...roll, only: [target] });
+        context.reporter.info(formatRollout({ ...rollout, order: [target] }, { steps }), {
+          event: "rollout",
+          rollout: rolloutData(rollout),
+        });
+        await confirmOrRefuse(context, {
           yes: options.yes === true,
           what: `Replacing ${target}`,
-          question: `Drain ${target}, delete its disk and VM and build it again?`,
+          question: `Drain ${target}, delete its disk and VM and build it again? [y/N] `,
+          expected: ["y", "yes"],
         });
-        if (!confirmed) throw new HomelabError("internal", `the plan to replace ${target} has no changes`);
-
-        const clock = realWaitClock(context.now);
-        if (preflight.api) {
-          const retiring = {
-            api: preflight.api,
-            node: target,
-            previousObject: preflight.previousObject,
-            force,
-            timeoutMs,
-            clock,
-          };
-          await retireOldMachine(context, retiring).catch(async (error: unknown) => {
-            await runner.discard(saved);
-            throw error;
-          });
-        }
-        await applyPlan(context, runner, saved, {
-          nodes: plan.nodes,
-          knownHosts: stateLayout(render.stateDir).knownHosts,
+        const rolled = await rollEnvironment(context, current, rollout, {
+          ...roll,
+          snapshots: etcdSnapshots,
+          only: [target],
         });
-        context.reporter.info(
-          `Forgot ${target}'s old SSH host key (${node.address}); the new one is trusted on first use.`,
-        );
-
-        let bootId: string | undefined;
-        if (preflight.api) {
-          const api = preflight.api;
-          const replaced = await context.reporter.step(`Waiting for the new ${target} to be Ready`, (step) =>
-            waitForReplacement({
-              api,
-              node: target,
-              previous: preflight.previous,
-              timeoutMs,
-              clock,
-              onProgress: (text) => step.update(text),
-            }),
-          );
-          bootId = replaced.bootId;
-          context.reporter.success(
-            `${target} is Ready as a new machine${bootId ? ` (boot ID ${bootId})` : ""}`,
-          );
-        } else {
-          context.reporter.warn(
-            `not waiting for ${target}: the Kubernetes API could not be reached. Check with \`homelab status ${plan.environment.name}\`.`,
-          );
-        }
+        context.reporter.success(`${target} is Ready as a new machine`);
         context.reporter.result(
-          {
-            environment: plan.environment.name,
-            node: target,
-            replaced: preflight.addresses,
-            bootId: bootId ?? null,
-            plan: summaryData(saved.summary),
-          },
+          { environment: name, node: target, steps: rolled.result.steps, rollout: rolloutData(rollout) },
           `${target} was replaced.`,
         );
         return 0;

@@ -2,6 +2,7 @@ import { HomelabError } from "../../../errors/index.js";
 import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
 import type { CliContext } from "../../context.js";
+import { applyEnvironment } from "../../lifecycle/apply-flow.js";
 import {
   fetchClusterKubeconfig,
   type KubeconfigOutcome,
@@ -11,14 +12,13 @@ import { hostChecksStep } from "../../lifecycle/host-checks.js";
 import { ensureImageStep } from "../../lifecycle/image.js";
 import {
   environmentArgument,
-  parseDuration,
+  rollOptions,
   stringOption,
-  timeoutOption,
   tofuOption,
   yesOption,
 } from "../../lifecycle/options.js";
-import { confirmAndApply, planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
+import { etcdSnapshots } from "../../lifecycle/snapshots.js";
 import { resolveTofu } from "../../lifecycle/tofu.js";
 import { displayPath } from "../render/summary.js";
 
@@ -26,11 +26,12 @@ function usage(
   context: CliContext,
   environment: string,
   firstServer: string,
+  registrationAddress: string,
   kubeconfig: KubeconfigOutcome,
 ): string {
   const lines = [
     "",
-    `Use the cluster:`,
+    `Use the cluster (API at its registration address https://${registrationAddress}:6443):`,
     `  export KUBECONFIG=${displayPath(kubeconfig.path, context.cwd, context.paths.home)}`,
     "  kubectl get nodes",
   ];
@@ -57,7 +58,7 @@ const command: CommandModule = {
     environmentArgument(command);
     tofuOption(command);
     yesOption(command, "apply");
-    timeoutOption(command)
+    rollOptions(command)
       .option(
         "--image <path>",
         "use a local Flatcar image (verified with <path>.sig beside it) instead of the download",
@@ -77,7 +78,8 @@ const command: CommandModule = {
   },
   async run(args, options, context) {
     const [environment] = args as [string];
-    const timeoutMs = parseDuration(String(options.timeout));
+    const roll = rollOptions.parse(options);
+    const timeoutMs = roll.timeoutMs;
     const override = stringOption(options, "tofu") ?? (context.env.HOMELAB_TOFU || undefined);
     const image = stringOption(options, "image");
     if (options.insecureSkipVerify === true && image === undefined) {
@@ -98,23 +100,18 @@ const command: CommandModule = {
           command: `homelab up ${environment}`,
           ...(image === undefined ? {} : { render: { flatcarImage: image } }),
         },
-        async ({ render, runner }) => {
-          const plan = render.plan;
+        async (session) => {
+          const plan = session.render.plan;
           const name = plan.environment.name;
-          const layout = stateLayout(render.stateDir);
-          const saved = await planStep(
-            context,
-            runner,
-            { nodeNames: plan.nodes.map((n) => n.name) },
-            `Planning ${name}`,
-          );
-          const applied = await confirmAndApply(context, runner, saved, {
+          const layout = stateLayout(session.render.stateDir);
+          const outcome = await applyEnvironment(context, session, {
+            ...roll,
+            snapshots: etcdSnapshots,
             yes: options.yes === true,
             what: `Applying changes to ${name}`,
             question: `Apply these changes to ${name}?`,
-            nodes: plan.nodes,
-            knownHosts: layout.knownHosts,
           });
+          const applied = outcome.applied;
           if (!applied)
             context.reporter.info(`${name} matches its configuration; checking that the cluster is healthy.`);
           const kubeconfig = await fetchClusterKubeconfig(context, plan, layout, {
@@ -133,9 +130,9 @@ const command: CommandModule = {
               context: kubeconfig.context,
               mergedInto: kubeconfig.mergedInto ?? null,
               nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })),
-              plan: summaryData(saved.summary),
+              ...outcome.data,
             },
-            usage(context, name, plan.firstServer.name, kubeconfig),
+            usage(context, name, plan.firstServer.name, plan.network.registrationAddress, kubeconfig),
           );
           return 0;
         },

@@ -1,0 +1,91 @@
+import type { RenderResult } from "../../render/index.js";
+import {
+  formatRollout,
+  RELEASE_NONE,
+  rolloutData,
+  rollSteps,
+  scaleDownRefusal,
+} from "../../rollout/index.js";
+import { stateLayout } from "../../state/layout.js";
+import type { CliContext } from "../context.js";
+import { confirmAndApply, confirmPlan, planStep, summaryData } from "./plan-flow.js";
+import { type RollCommandOptions, rollEnvironment } from "./roll.js";
+import type { Session } from "./session.js";
+
+export interface ApplyFlowOptions extends RollCommandOptions {
+  readonly yes: boolean;
+  /** e.g. "Applying changes to development". */
+  readonly what: string;
+  /** e.g. "Apply these changes to development?". */
+  readonly question: string;
+}
+
+export interface ApplyFlowOutcome {
+  readonly applied: boolean;
+  /** The render the environment is in afterwards. */
+  readonly render: RenderResult;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * What `apply` and `up` do with a rendered environment. When no machine must go down, one
+ * plan, one question, one apply — as OpenTofu would. When machines must be rebuilt, restarted
+ * or removed, the plan shows the first step (creations and what keeps every machine up) and
+ * the rollout (every node that rolls, in order, and why), asks once, and then rolls: each node
+ * drained, rebuilt and Ready again before the next.
+ */
+export async function applyEnvironment(
+  context: CliContext,
+  session: Session,
+  options: ApplyFlowOptions,
+): Promise<ApplyFlowOutcome> {
+  const { render, runner } = session;
+  const rollout = render.rollout;
+  const refusal = scaleDownRefusal(rollout, render.environmentFile);
+  if (refusal) throw refusal;
+  const steps = rollSteps(rollout, options);
+  const name = render.plan.environment.name;
+  const nodeNames = [
+    ...new Set([...render.plan.nodes.map((n) => n.name), ...rollout.nodes.map((n) => n.name)]),
+  ];
+  const layout = stateLayout(render.stateDir);
+
+  if (steps.length === 0) {
+    const saved = await planStep(context, runner, { nodeNames }, `Planning ${name}`);
+    const applied = await confirmAndApply(context, runner, saved, {
+      yes: options.yes,
+      what: options.what,
+      question: options.question,
+      nodes: render.plan.nodes,
+      knownHosts: layout.knownHosts,
+    });
+    return { applied, render, data: { plan: summaryData(saved.summary), rollout: rolloutData(rollout) } };
+  }
+
+  // What the first step applies, then the whole roll, then one question for all of it.
+  await session.rerender(RELEASE_NONE);
+  const first = await planStep(context, runner, { nodeNames }, `Planning ${name} (creations first)`);
+  context.reporter.info(formatRollout(rollout, { steps }), {
+    event: "rollout",
+    rollout: rolloutData(rollout),
+  });
+  const count = steps.flat().length;
+  const confirmed = await confirmPlan(
+    context,
+    runner,
+    { ...first, summary: { ...first.summary, noChanges: false } },
+    {
+      yes: options.yes,
+      what: options.what,
+      question: `${options.question.replace(/\?$/, "")} and roll ${count} node${count === 1 ? "" : "s"} one step at a time?`,
+    },
+  );
+  await runner.discard(first);
+  if (!confirmed) return { applied: false, render, data: { rollout: rolloutData(rollout) } };
+  const rolled = await rollEnvironment(context, session, rollout, options);
+  return {
+    applied: true,
+    render: rolled.render,
+    data: { plan: summaryData(first.summary), rollout: rolloutData(rollout), steps: rolled.result.steps },
+  };
+}
