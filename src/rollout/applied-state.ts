@@ -109,6 +109,8 @@ function resourcesOf(state: z.output<typeof StateSchema>): Resource[] {
   return resources;
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 const number = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isFinite(value) ? value : undefined;
@@ -225,9 +227,14 @@ export function parseAppliedState(stateText: string | undefined, prefix: string,
       const vcpu = number(domain.vcpu);
       const memory = memoryKiB(domain);
       const mac = text(at(domain, "devices", "interfaces", 0, "mac", "address"));
-      // A single legacy base volume is the base of every disk even where the state lacks its path.
+      // The backing store names the base; failing that, the disk's own name carries the release
+      // (`<node>-<size>gib-<release>.qcow2`), and a single legacy base volume is every disk's base.
+      const namedBase = diskVolume
+        ? new RegExp(`^${escape(name)}-\\d+gib-(.+)\\.qcow2$`).exec(diskVolume)?.[1]
+        : undefined;
       const baseImage =
         (backing ? baseByPath.get(backing) : undefined) ??
+        (namedBase && baseImages.some((b) => b.key === namedBase) ? namedBase : undefined) ??
         (baseImages.length === 1 ? baseImages[0]?.key : undefined);
       if (
         ignitionVolume !== undefined &&
