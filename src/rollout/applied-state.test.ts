@@ -123,21 +123,22 @@ describe("parseAppliedState", () => {
   it("reads the test stand-ins (terraform_data holding the configuration in input.value)", () => {
     const standIn = JSON.stringify({
       version: 4,
-      resources: nodeResources(
-        "lab-agent-1",
-        "lab-agent-1-10gib-stable-1.0.0.qcow2",
-        "/pool/lab-flatcar-stable-1.0.0.qcow2",
-      )
-        .concat([base("stable-1.0.0", "lab-flatcar-stable-1.0.0.qcow2")])
-        .map((resource) => ({
-          mode: "managed",
-          type: "terraform_data",
-          name: `${resource.type}__${resource.name}`,
-          instances: resource.instances.map((instance) => ({
-            ...instance,
-            attributes: { input: { value: instance.attributes, type: ["object", {}] } },
-          })),
+      resources: [
+        ...nodeResources(
+          "lab-agent-1",
+          "lab-agent-1-10gib-stable-1.0.0.qcow2",
+          "/pool/lab-flatcar-stable-1.0.0.qcow2",
+        ),
+        base("stable-1.0.0", "lab-flatcar-stable-1.0.0.qcow2"),
+      ].map((resource: { type: string; name: string; instances: { attributes: object }[] }) => ({
+        mode: "managed",
+        type: "terraform_data",
+        name: `${resource.type}__${resource.name}`,
+        instances: resource.instances.map((instance) => ({
+          ...instance,
+          attributes: { input: { value: instance.attributes, type: ["object", {}] } },
         })),
+      })),
     });
     expect(parseAppliedState(standIn, "lab", "state").nodes.get("lab-agent-1")?.facts?.vcpu).toBe(2);
   });
