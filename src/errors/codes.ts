@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   "quorum-at-risk": "A step would leave etcd without a majority of its servers",
   "rollout-stopped": "A rolling replacement stopped before it was done",
   interrupted: "The command was interrupted",
+  "migration-required": "The environment was created by an earlier homelab and must be moved, not rolled",
 
   // GitOps
   "gitops-not-configured": "The environment names no Git repository",

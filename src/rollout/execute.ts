@@ -1,5 +1,6 @@
 import { HomelabError, isHomelabError } from "../errors/index.js";
 import type { NodeRole } from "../plan/types.js";
+import type { AppliedState } from "./applied-state.js";
 import { isPending, type Rollout, type RolloutNode } from "./plan.js";
 
 /**
@@ -340,4 +341,28 @@ export async function executeRollout(
       }
     });
   }
+}
+
+/**
+ * An environment applied before base volumes were keyed by release was also built before the
+ * registration address: its servers' certificates do not cover the address and no kube-vip
+ * announces it, so no node can join through it while those servers run. Rolling it in place would
+ * stop at the first node; it is moved instead (backup, destroy, up, restore).
+ */
+export function migrationRefusal(
+  applied: AppliedState,
+  environment: string,
+  file: string,
+): HomelabError | undefined {
+  if (!applied.baseImages.some((image) => !image.keyed)) return undefined;
+  return new HomelabError(
+    "migration-required",
+    `${environment} was created by an earlier homelab, before the registration address: its nodes cannot be rolled in place`,
+    {
+      where: { file },
+      fix:
+        `Move the cluster into a new one that keeps its data: \`homelab backup ${environment}\`, \`homelab destroy ${environment}\`, ` +
+        `\`homelab up ${environment}\`, then \`homelab restore ${environment} <snapshot>\` (docs/05-day-two.md).`,
+    },
+  );
 }

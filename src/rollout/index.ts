@@ -8,6 +8,7 @@ export {
 } from "./applied-state.js";
 export {
   executeRollout,
+  migrationRefusal,
   type NodeIdentityRef,
   quorumOf,
   type RollEffects,

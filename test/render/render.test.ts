@@ -7,6 +7,7 @@ import type { EnvironmentInput } from "../../src/environment/schema.js";
 import { isHomelabError } from "../../src/errors/index.js";
 import { type RenderOptions, renderEnvironment } from "../../src/render/index.js";
 import { type ProviderSchema, walkTfJson } from "../../src/tofu/index.js";
+import { expr } from "../../src/tofu/tf-json.js";
 import { ignitionValidate } from "../support/ignition.js";
 import { snapshotTree } from "./tree.js";
 
@@ -293,7 +294,7 @@ describe("versions", () => {
     );
     const document = JSON.parse(await readFile(join(result.outDir, "main.tf.json"), "utf8"));
     expect(document.locals.base_images).toEqual({
-      "stable-4459.2.4": { name: "lab-flatcar-stable-4459.2.4.qcow2", source: "${var.flatcar_image}" },
+      "stable-4459.2.4": { name: "lab-flatcar-stable-4459.2.4.qcow2", source: expr("var.flatcar_image") },
     });
     expect(document.variable.flatcar_image.default).toBe(result.flatcarImage);
     const ignition = await readFile(join(result.outDir, "ignition", "lab-server-1.ign"), "utf8");

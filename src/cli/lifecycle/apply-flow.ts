@@ -1,6 +1,7 @@
 import type { RenderResult } from "../../render/index.js";
 import {
   formatRollout,
+  migrationRefusal,
   RELEASE_NONE,
   rolloutData,
   rollSteps,
@@ -41,7 +42,9 @@ export async function applyEnvironment(
 ): Promise<ApplyFlowOutcome> {
   const { render, runner } = session;
   const rollout = render.rollout;
-  const refusal = scaleDownRefusal(rollout, render.environmentFile);
+  const refusal =
+    migrationRefusal(render.applied, render.plan.environment.name, render.environmentFile) ??
+    scaleDownRefusal(rollout, render.environmentFile);
   if (refusal) throw refusal;
   const steps = rollSteps(rollout, options);
   const name = render.plan.environment.name;

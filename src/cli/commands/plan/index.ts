@@ -1,4 +1,10 @@
-import { formatRollout, rolloutData, rollSteps, scaleDownRefusal } from "../../../rollout/index.js";
+import {
+  formatRollout,
+  migrationRefusal,
+  rolloutData,
+  rollSteps,
+  scaleDownRefusal,
+} from "../../../rollout/index.js";
 import type { CommandModule } from "../../command.js";
 import { environmentArgument, stringOption, tofuOption } from "../../lifecycle/options.js";
 import { planStep, summaryData } from "../../lifecycle/plan-flow.js";
@@ -27,8 +33,11 @@ const command: CommandModule = {
         { environment, tofu: stringOption(options, "tofu"), command: `homelab plan ${environment}` },
         async ({ render, runner }) => {
           const rollout = render.rollout;
-          const refusal = scaleDownRefusal(rollout, render.environmentFile);
-          if (refusal) context.reporter.warn(refusal.message, { code: refusal.code });
+          const refusal =
+            migrationRefusal(render.applied, render.plan.environment.name, render.environmentFile) ??
+            scaleDownRefusal(rollout, render.environmentFile);
+          if (refusal)
+            context.reporter.warn(`${refusal.message}. ${refusal.fix ?? ""}`, { code: refusal.code });
           const nodeNames = [
             ...new Set([...render.plan.nodes.map((n) => n.name), ...rollout.nodes.map((n) => n.name)]),
           ];

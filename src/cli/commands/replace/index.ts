@@ -1,5 +1,12 @@
 import { HomelabError } from "../../../errors/index.js";
-import { formatRollout, isPending, RELEASE_NONE, rolloutData, rollSteps } from "../../../rollout/index.js";
+import {
+  formatRollout,
+  isPending,
+  migrationRefusal,
+  RELEASE_NONE,
+  rolloutData,
+  rollSteps,
+} from "../../../rollout/index.js";
 import type { CommandModule } from "../../command.js";
 import { confirmOrRefuse } from "../../lifecycle/confirm.js";
 import { environmentOfNode, findNode } from "../../lifecycle/environment.js";
@@ -46,6 +53,8 @@ const command: CommandModule = {
         const { render } = current;
         const name = render.plan.environment.name;
         findNode(render.plan, render.environmentFile, target);
+        const legacy = migrationRefusal(render.applied, name, render.environmentFile);
+        if (legacy) throw legacy;
         const rollout = render.rollout;
         const node = rollout.nodes.find((n) => n.name === target);
         if (!node?.applied && node?.change.kind !== "replace") {
