@@ -120,7 +120,14 @@ describe("parsers", () => {
         { address: "192.168.122.1", prefix: 24 },
         { address: "10.9.0.1", prefix: 16 },
       ],
+      dhcpRanges: [{ start: "192.168.122.2", end: "192.168.122.254" }],
     });
+    // Only host reservations: libvirt runs dnsmasq static-only, unknown MACs get no lease.
+    expect(
+      parseNetworkXml(
+        "<network><ip address='10.1.0.1' prefix='24'><dhcp><host mac='52:54:00:00:00:01' ip='10.1.0.10'/></dhcp></ip></network>",
+      ).dhcpRanges,
+    ).toEqual([]);
   });
 
   it("reads virsh version", () => {

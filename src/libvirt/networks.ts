@@ -9,6 +9,8 @@ export interface LibvirtNetwork {
   readonly bridge: string | undefined;
   /** IPv4 address/prefix of the host side, e.g. { address: "192.168.122.1", prefix: 24 }. */
   readonly ipv4: readonly { readonly address: string; readonly prefix: number }[];
+  /** Dynamic DHCP ranges (`<dhcp><range start end/>`); none means only listed hosts get leases. */
+  readonly dhcpRanges: readonly { readonly start: string; readonly end: string }[];
 }
 
 const NETMASK_BITS = (netmask: string): number =>
@@ -18,7 +20,7 @@ const NETMASK_BITS = (netmask: string): number =>
     .reduce((sum, bits) => sum + bits, 0);
 
 /** Reads bridge and IPv4 ranges from `virsh net-dumpxml` output. */
-export function parseNetworkXml(xml: string): Pick<LibvirtNetwork, "bridge" | "ipv4"> {
+export function parseNetworkXml(xml: string): Pick<LibvirtNetwork, "bridge" | "ipv4" | "dhcpRanges"> {
   const bridge = startTags(xml, "bridge")[0]?.name;
   const ipv4 = startTags(xml, "ip")
     .filter((ip) => (ip.family ?? "ipv4") === "ipv4" && ip.address !== undefined)
@@ -31,7 +33,10 @@ export function parseNetworkXml(xml: string): Pick<LibvirtNetwork, "bridge" | "i
             ? NETMASK_BITS(ip.netmask)
             : 24,
     }));
-  return { bridge, ipv4 };
+  const dhcpRanges = startTags(xml, "range")
+    .filter((range) => range.start?.includes(".") && range.end?.includes("."))
+    .map((range) => ({ start: range.start ?? "", end: range.end ?? "" }));
+  return { bridge, ipv4, dhcpRanges };
 }
 
 /**

@@ -531,6 +531,7 @@ describe("network range", () => {
     active: true,
     bridge: "virbr0",
     ipv4: [{ address: "192.168.122.1", prefix: 24 }],
+    dhcpRanges: [{ start: "192.168.122.2", end: "192.168.122.254" }],
   };
   it.each([
     ["free", {}, REACHABLE, "ok", undefined, /is free/],
@@ -569,12 +570,32 @@ describe("network range", () => {
             active: true,
             bridge: "virbr7",
             ipv4: [{ address: "192.168.140.1", prefix: 24 }],
+            dhcpRanges: [{ start: "192.168.140.100", end: "192.168.140.199" }],
           },
         ],
       },
       "ok",
       undefined,
       /homelab's network "k3s-dev-net"/,
+    ],
+    [
+      "our own network, created by an earlier homelab without a dynamic DHCP range",
+      {},
+      {
+        ...REACHABLE,
+        networks: [
+          {
+            name: "k3s-dev-net",
+            active: true,
+            bridge: "virbr7",
+            ipv4: [{ address: "192.168.140.1", prefix: 24 }],
+            dhcpRanges: [],
+          },
+        ],
+      },
+      "warning",
+      "network-range-in-use",
+      /has no dynamic DHCP range/,
     ],
     ["libvirt down: host only", {}, UNREACHABLE, "ok", undefined, /is free/],
   ])("%s", async (_name, environment, libvirt, status, code, summary) => {

@@ -97,8 +97,14 @@ export function plan(
       ...(network.mode === "nat"
         ? { libvirtNetworkName: "k3s-dev-net" }
         : { bridge: network.bridge ?? "br0" }),
-      registrationAddress: "",
-      dhcpRange: undefined,
+      registrationAddress: network.cidr.replace(/\.0\/\d+$/, ".9"),
+      dhcpRange:
+        network.mode === "nat"
+          ? {
+              start: network.cidr.replace(/\.0\/\d+$/, ".100"),
+              end: network.cidr.replace(/\.0\/\d+$/, ".199"),
+            }
+          : undefined,
       loadBalancerRange: { start: "", end: "" },
     },
     nodes: [20, 20, 20].map((diskGiB, index) => ({

@@ -66,6 +66,26 @@ export async function checkNetwork(context: DoctorContext): Promise<CheckResult>
     };
   }
   const notes = libvirtNetworks ? [] : ["libvirt networks not compared (libvirt did not answer)"];
+  const range = network.dhcpRange;
+  if (own && range && own.dhcpRanges.length === 0) {
+    // Created by an earlier homelab: only the MACs listed then get a lease, so a node added or
+    // rebuilt later never finishes Ignition. OpenTofu cannot change a live network's DHCP.
+    const xml = `<range start='${range.start}' end='${range.end}'/>`;
+    return {
+      id: "network",
+      status: "warning",
+      summary: `homelab's network "${ownName}" has no dynamic DHCP range: a node added later gets no address at its first boot`,
+      code: "network-range-in-use",
+      fix: {
+        text: `Add the range ${range.start}-${range.end} (network.dhcpRange) to the running network once; it applies at once and survives restarts.`,
+        commands: {
+          arch: [`sudo virsh net-update ${ownName} add ip-dhcp-range "${xml}" --live --config`],
+          debian: [`sudo virsh net-update ${ownName} add ip-dhcp-range "${xml}" --live --config`],
+          fedora: [`sudo virsh net-update ${ownName} add ip-dhcp-range "${xml}" --live --config`],
+        },
+      },
+    };
+  }
   return {
     id: "network",
     status: "ok",
@@ -115,5 +135,10 @@ async function checkBridge(
     id: "network",
     status: "ok",
     summary: `bridge ${bridge} exists${inside ? ` on ${wanted.cidr}` : ""}`,
+    // What homelab cannot see from the host: the LAN must hand out an address at first boot.
+    notes: [
+      "the LAN must answer DHCP for a node's first boot (Ignition fetches k3s from the initramfs); the node then takes its static address",
+      `keep ${context.plan.network.registrationAddress} (network.registrationAddress) and network.loadBalancerRange out of the LAN's DHCP pool`,
+    ],
   };
 }
