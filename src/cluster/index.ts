@@ -27,7 +27,6 @@ export {
   type Readiness,
   type ReadinessReport,
 } from "./readiness.js";
-export { type ReplaceVerdict, replaceVerdict } from "./replace-safety.js";
 export {
   type ReplacementResult,
   type WaitForReplacementOptions,

@@ -1,92 +1,14 @@
 /**
- * Replacing a node: the safety verdict (pure, table-driven) and the wait for the new machine
- * (real @kubernetes/client-node against a FAKE API server).
+ * Replacing a node: the wait for the new machine (real @kubernetes/client-node against a FAKE API
+ * server). When a replacement is safe is the rollout's (src/rollout/execute.ts, quorum).
  */
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  connectClusterApi,
-  realWaitClock,
-  replaceVerdict,
-  waitForReplacement,
-} from "../../src/cluster/index.js";
+import { connectClusterApi, realWaitClock, waitForReplacement } from "../../src/cluster/index.js";
 import type { HomelabError } from "../../src/errors/index.js";
 import { type FakeKubeApi, fakeNode, startFakeKubeApi } from "./fake-kube-api.js";
-
-const server = (n: number, clusterInit = n === 1) => ({
-  name: `s${n}`,
-  role: "server" as const,
-  clusterInit,
-});
-const agent = (n: number) => ({ name: `a${n}`, role: "agent" as const, clusterInit: false });
-
-describe("replaceVerdict", () => {
-  const cases: readonly {
-    readonly name: string;
-    readonly nodes: ReturnType<typeof server | typeof agent>[];
-    readonly target: string;
-    readonly ready: readonly string[] | undefined;
-    readonly safe: boolean;
-    readonly why?: RegExp;
-  }[] = [
-    { name: "an agent", nodes: [server(1), agent(1)], target: "a1", ready: undefined, safe: true },
-    {
-      name: "the only server",
-      nodes: [server(1), agent(1)],
-      target: "s1",
-      ready: ["s1"],
-      safe: false,
-      why: /only server/,
-    },
-    {
-      name: "the cluster-init server of three",
-      nodes: [server(1), server(2), server(3)],
-      target: "s1",
-      ready: ["s1", "s2", "s3"],
-      safe: false,
-      why: /cluster-init server/,
-    },
-    {
-      name: "a joined server of three, others Ready",
-      nodes: [server(1), server(2), server(3)],
-      target: "s2",
-      ready: ["s1", "s2", "s3"],
-      safe: true,
-    },
-    {
-      name: "a joined server while another is down (quorum lost)",
-      nodes: [server(1), server(2), server(3)],
-      target: "s2",
-      ready: ["s1", "s2"],
-      safe: false,
-      why: /1 of 3 servers would be Ready, fewer than etcd's quorum of 2/,
-    },
-    {
-      name: "one of two servers (two-member etcd has no spare)",
-      nodes: [server(1), server(2)],
-      target: "s2",
-      ready: ["s1", "s2"],
-      safe: false,
-      why: /quorum of 2/,
-    },
-    {
-      name: "a joined server when the API cannot be asked",
-      nodes: [server(1), server(2), server(3)],
-      target: "s3",
-      ready: undefined,
-      safe: true,
-    },
-  ];
-  for (const testCase of cases) {
-    it(`${testCase.name}: ${testCase.safe ? "safe" : "refused"}`, () => {
-      const verdict = replaceVerdict(testCase.nodes, testCase.target, testCase.ready);
-      expect(verdict.safe).toBe(testCase.safe);
-      if (!verdict.safe && testCase.why) expect(verdict.why).toMatch(testCase.why);
-    });
-  }
-});
 
 describe("waitForReplacement (fake API server)", () => {
   let fake: FakeKubeApi;

@@ -26,6 +26,8 @@ export interface SessionOptions {
   readonly tofu: string | undefined;
   readonly command: string;
   readonly render?: RenderStepOptions;
+  /** Whether the command changes anything (default): a name/file mismatch is then an error, else a warning. */
+  readonly mutating?: boolean;
 }
 
 /**
@@ -37,6 +39,25 @@ export interface SessionOptions {
 export function lockNameOf(environment: string): string {
   const looksLikePath = environment.includes("/") || /\.(ts|mts|js|mjs|json)$/.test(environment);
   return looksLikePath ? basename(environment, extname(environment)) : environment;
+}
+
+/** Runs `work` holding the environment's run lock (refused with `run-in-progress` while another run holds it). */
+export async function withEnvironmentRunLock<T>(
+  context: CliContext,
+  environment: string,
+  command: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lockPath = stateLayout(environmentStateDir(context.paths, lockNameOf(environment))).runLock;
+  return withRunLock({ path: lockPath, holder: runLockHolder(context, command) }, async (lock) => {
+    if (lock.replacedStale) {
+      const stale = lock.replacedStale;
+      context.reporter.warn(
+        `took over a stale run lock left by \`${stale.command}\` (pid ${stale.pid}, started ${stale.startedAt}), which is no longer running`,
+      );
+    }
+    return work();
+  });
 }
 
 /**
@@ -52,18 +73,11 @@ export async function withSession<T>(
   beforeWork?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
   const lockName = lockNameOf(options.environment);
-  const lockPath = stateLayout(environmentStateDir(context.paths, lockName)).runLock;
-  return withRunLock({ path: lockPath, holder: runLockHolder(context, options.command) }, async (lock) => {
-    if (lock.replacedStale) {
-      const stale = lock.replacedStale;
-      context.reporter.warn(
-        `took over a stale run lock left by \`${stale.command}\` (pid ${stale.pid}, started ${stale.startedAt}), which is no longer running`,
-      );
-    }
+  return withEnvironmentRunLock(context, options.environment, options.command, async () => {
     const rendered = await renderStep(context, options.environment, options.render);
     const { render, lock: lockFile } = rendered;
     if (render.plan.environment.name !== lockName) {
-      throw new HomelabError(
+      const mismatch = new HomelabError(
         "env-name-mismatch",
         `${render.environmentFile} names its environment "${render.plan.environment.name}", not "${lockName}"`,
         {
@@ -73,6 +87,8 @@ export async function withSession<T>(
             `or run the command for "${render.plan.environment.name}" itself.`,
         },
       );
+      if (options.mutating !== false) throw mismatch;
+      context.reporter.warn(`${mismatch.message}: ${mismatch.fix}`, { code: mismatch.code });
     }
     if (beforeWork) await beforeWork(rendered);
     const binary = await resolveTofu(context, options.tofu);

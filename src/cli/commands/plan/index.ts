@@ -30,7 +30,12 @@ const command: CommandModule = {
     return keepTofuExitStatus(context, () =>
       withSession(
         context,
-        { environment, tofu: stringOption(options, "tofu"), command: `homelab plan ${environment}` },
+        {
+          environment,
+          tofu: stringOption(options, "tofu"),
+          command: `homelab plan ${environment}`,
+          mutating: false,
+        },
         async ({ render, runner }) => {
           const rollout = render.rollout;
           const refusal =

@@ -2,6 +2,7 @@ import { access } from "node:fs/promises";
 import type { CommandModule } from "../../command.js";
 import { environmentArgument } from "../../lifecycle/options.js";
 import { renderWithContext } from "../../lifecycle/render.js";
+import { withEnvironmentRunLock } from "../../lifecycle/session.js";
 import { renderResultData, renderSummary } from "./summary.js";
 
 async function exists(path: string): Promise<boolean> {
@@ -16,7 +17,8 @@ async function exists(path: string): Promise<boolean> {
 /**
  * `homelab render [ENV|PATH] [--out DIR]`: writes main.tf.json, ignition/<node>.ign and
  * butane/<node>.bu for an environment. Validates everything first and replaces the output
- * directory atomically; touches no VM and no OpenTofu state.
+ * directory atomically; touches no VM and no OpenTofu state. The main.tf.json it writes is the
+ * next step of the rollout (see src/rollout): at most one machine due for a rebuild is released.
  */
 const command: CommandModule = {
   configure(command) {
@@ -39,10 +41,17 @@ const command: CommandModule = {
   },
   async run(args, options, context) {
     const [environment] = args as [string];
-    const { render: result } = await renderWithContext(context, environment, {
-      ...(typeof options.out === "string" ? { outDir: options.out } : {}),
-      ...(typeof options.image === "string" ? { flatcarImage: options.image } : {}),
-    });
+    // Under the run lock: a render beside a running apply would rewrite the files it applies.
+    const { render: result } = await withEnvironmentRunLock(
+      context,
+      environment,
+      `homelab render ${environment}`,
+      () =>
+        renderWithContext(context, environment, {
+          ...(typeof options.out === "string" ? { outDir: options.out } : {}),
+          ...(typeof options.image === "string" ? { flatcarImage: options.image } : {}),
+        }),
+    );
     const imagePresent = await exists(result.flatcarImage);
     context.reporter.result(
       renderResultData(result, imagePresent),

@@ -18,8 +18,12 @@ export function formatMemory(mebibytes: number): string {
   return `${mebibytes} MiB`;
 }
 
-export function roleLabel(node: NodePlan): string {
-  return node.clusterInit ? "server (init)" : node.role;
+/** `server (bootstraps)`, `server (joins)`, `server (restores)`, `agent`: how its next machine starts k3s. */
+export function roleLabel(node: NodePlan, result?: Pick<RenderResult, "rollout">): string {
+  if (node.role === "agent") return node.role;
+  const mode = result?.rollout.nodes.find((n) => n.name === node.name)?.next?.firstBoot.kind;
+  if (mode === undefined) return node.clusterInit ? "server (bootstraps)" : "server (joins)";
+  return { bootstrap: "server (bootstraps)", join: "server (joins)", restore: "server (restores)" }[mode];
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -53,7 +57,7 @@ export function renderSummary(result: RenderResult, context: RenderSummaryContex
       ["NODE", "ROLE", "ADDRESS", "MAC", "VCPU", "MEMORY", "DISK"],
       ...result.plan.nodes.map((node) => [
         node.name,
-        roleLabel(node),
+        roleLabel(node, result),
         node.address,
         node.mac,
         String(node.vcpu),
@@ -74,6 +78,7 @@ export function renderSummary(result: RenderResult, context: RenderSummaryContex
           (context.imagePresent ? "" : ` (not downloaded yet: \`homelab image ${environment.name}\`)`),
       ],
       ["k3s", result.versions.k3s.version],
+      ["api", `https://${result.plan.network.registrationAddress}:6443 (registration address, kube-vip)`],
     ]),
     "",
     `Next: \`homelab plan ${environment.name}\` shows what OpenTofu would change.`,
@@ -91,10 +96,12 @@ export function renderResultData(result: RenderResult, imagePresent: boolean): R
     files: result.files,
     image: { path: result.flatcarImage, present: imagePresent, ...result.versions.flatcar },
     k3s: result.versions.k3s.version,
+    registrationAddress: result.plan.network.registrationAddress,
     nodes: result.plan.nodes.map((node) => ({
       name: node.name,
       role: node.role,
       clusterInit: node.clusterInit,
+      firstBoot: result.rollout.nodes.find((n) => n.name === node.name)?.next?.firstBoot.kind ?? null,
       address: node.address,
       mac: node.mac,
       vcpu: node.vcpu,

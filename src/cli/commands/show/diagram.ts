@@ -114,8 +114,9 @@ function arrange(boxes: readonly string[][], boxWidth: number, width: number): s
 }
 
 function nodeLines(node: NodePlan, glyphs: Glyphs): string[] {
+  // How a new environment starts: the first server bootstraps etcd; `plan` says it per machine later.
   const role = node.clusterInit
-    ? `server ${glyphs.dot} etcd init`
+    ? `server ${glyphs.dot} bootstraps`
     : node.role === "server"
       ? "server (joins)"
       : "agent";
@@ -140,9 +141,12 @@ function libvirtLines(input: DiagramInput, glyphs: Glyphs): string[] {
   const pool = plan.pool.existing
     ? `${plan.pool.name} (existing pool)`
     : `${plan.pool.name} ${glyphs.dot} dir ${plan.pool.path ?? ""}`;
+  const dhcp = network.dhcpRange
+    ? `DHCP ${network.dhcpRange.start}-${network.dhcpRange.end.split(".").pop()}`
+    : "";
   const net =
     network.mode === "nat"
-      ? `${network.libvirtNetworkName ?? ""} ${glyphs.dot} NAT ${network.cidr} ${glyphs.dot} DHCP reservations`
+      ? `${network.libvirtNetworkName ?? ""} ${glyphs.dot} NAT ${network.cidr} ${glyphs.dot} ${dhcp}`
       : `host bridge ${network.bridge ?? ""} ${glyphs.dot} ${network.cidr} ${glyphs.dot} static addresses`;
   const route = `gateway ${network.gateway}${network.domain ? ` ${glyphs.dot} domain ${network.domain}` : ""}`;
   const image = baseVolumeName(
@@ -154,6 +158,7 @@ function libvirtLines(input: DiagramInput, glyphs: Glyphs): string[] {
     `pool     ${pool}`,
     `network  ${net}`,
     `         ${route}`,
+    `api      ${network.registrationAddress}:6443 ${glyphs.dot} registration address (kube-vip)`,
     `image    ${image} ${glyphs.arrow} node overlays`,
   ];
 }
