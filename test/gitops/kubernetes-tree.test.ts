@@ -5,6 +5,7 @@ import development from "../../environments/development.js";
 import production from "../../environments/production.js";
 import staging from "../../environments/staging.js";
 import { EnvironmentSchema } from "../../src/environment/schema.js";
+import { planCluster } from "../../src/plan/index.js";
 import { type KubeObject, kustomize, repositoryRoot } from "./kustomize.js";
 
 /**
@@ -172,6 +173,14 @@ describe.each(ENVIRONMENTS)("kubernetes/clusters/%s", (environment) => {
     }
     const [a, b] = ranges;
     expect(a && b && (a[1] < b[0] || b[1] < a[0]), "the pools overlap").toBe(true);
+    // The environment says where load balancers live (network.loadBalancerRange), and homelab keeps
+    // the registration address and DHCP clear of it: every MetalLB pool must lie inside it.
+    const plan = planCluster(env, { file: `environments/${environment}.ts` });
+    const declared = [toNumber(plan.network.loadBalancerRange.start), toNumber(plan.network.loadBalancerRange.end)];
+    for (const [first, last] of ranges) {
+      expect(first).toBeGreaterThanOrEqual(declared[0] ?? 0);
+      expect(last).toBeLessThanOrEqual(declared[1] ?? 0);
+    }
     // Traefik's fixed address: one address, usable only by services in the traefik namespace.
     const traefik = pools.find((p) => p.metadata?.name === "traefik");
     const [reserved] = ((traefik?.spec?.addresses as string[] | undefined) ?? []).map(toRange);
