@@ -19,6 +19,8 @@ export interface FixtureOptions {
   /** Changes the filler bytes, so that two fixtures differ. */
   readonly seed?: number;
   readonly txid?: bigint;
+  /** Text placed in the first data page, e.g. a stand-in Secret a test must never see printed. */
+  readonly marker?: string;
 }
 
 function writeMeta(page: Buffer, id: number, pageSize: number, pages: number, txid: bigint): void {
@@ -60,6 +62,7 @@ export function bboltDatabase(options: FixtureOptions = {}): Buffer {
       db.writeUInt32LE(state >>> 0, i);
     }
   }
+  if (options.marker && pages > 4) db.write(options.marker, 4 * pageSize + 16, "utf8");
   return db;
 }
 

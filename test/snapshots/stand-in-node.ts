@@ -116,6 +116,11 @@ export async function startStandInNode(options: StandInNodeOptions): Promise<Sta
       `SetEnv PATH=${standIns}:/usr/bin:/bin NODE_ROOT=${root} NODE_NAME=${options.node} STANDIN_DIR=${standIns} STANDIN_LOG=${options.log}`,
     ],
   });
+  if (options.asCore) {
+    // sshd reads authorized_keys as the user logging in: core must reach it (a public key).
+    chmodSync(sshd.dir, 0o755);
+    chmodSync(join(sshd.dir, "authorized_keys"), 0o644);
+  }
   const loginUser = user ?? sshd.user;
   const path = (nodePath: string) => join(root, nodePath.replace(/^\//, ""));
   return {
