@@ -109,7 +109,14 @@ export async function listSnapshots(dir: string): Promise<SnapshotListing> {
       problems.push({ file, message: `its record names another snapshot (${read.record.name})` });
       continue;
     }
-    const size = (await stat(file)).size;
+    const size = await stat(file).then(
+      (info) => (info.isFile() ? info.size : -1),
+      () => -1,
+    );
+    if (size < 0) {
+      problems.push({ file, message: "it is not a readable file" });
+      continue;
+    }
     if (size !== read.record.size) {
       problems.push({ file, message: `it has ${size} bytes, its record says ${read.record.size}` });
       continue;

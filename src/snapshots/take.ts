@@ -202,7 +202,7 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<TakenS
         "snapshot-invalid",
         `the snapshot ${name} downloaded from ${server.node} is not a complete etcd snapshot: ${check.problem}`,
         {
-          where: { file: remotePath, path: server.node },
+          where: { path: `${server.node}:${remotePath}` },
           fix: `Nothing was stored. Take it again; if it fails again, look at the file on the server: ${byHand(server.node, `sudo ls -l ${remotePath}`)}.`,
         },
       );
