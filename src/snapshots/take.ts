@@ -163,6 +163,8 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<TakenS
   options.onProgress?.(`downloading ${name} from ${server.node}`);
   await rm(paths.partFile, { force: true });
   await rm(paths.recordPartFile, { force: true });
+  let placed = false;
+  let stored: StoredSnapshot;
   try {
     const checker = new SnapshotChecker();
     const handle = await open(paths.partFile, "wx", 0o600).catch((error: Error) => {
@@ -227,16 +229,14 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<TakenS
       await recordHandle.close();
     }
     await rename(paths.partFile, paths.file);
+    placed = true;
     await rename(paths.recordPartFile, paths.recordFile);
-    const pruned = await pruneSnapshots(snapshotsDir, {
-      environment: options.environment,
-      reason,
-      keep: options.keep ?? DEFAULT_KEEP_PER_REASON,
-    });
-    return { snapshot: { record, file: paths.file, recordFile: paths.recordFile }, pruned };
+    stored = { record, file: paths.file, recordFile: paths.recordFile };
   } catch (error) {
     await rm(paths.partFile, { force: true });
     await rm(paths.recordPartFile, { force: true });
+    // A snapshot without its record would be refused anyway: never leave one behind.
+    if (placed) await rm(paths.file, { force: true });
     if (isHomelabError(error)) throw error;
     throw failed(
       `cannot store the snapshot ${name} in ${snapshotsDir}: ${(error as Error).message}`,
@@ -244,6 +244,12 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<TakenS
       snapshotsDir,
     );
   }
+  const pruned = await pruneSnapshots(snapshotsDir, {
+    environment: options.environment,
+    reason,
+    keep: options.keep ?? DEFAULT_KEEP_PER_REASON,
+  });
+  return { snapshot: stored, pruned };
 }
 
 export interface TakeFromAnyOptions extends Omit<TakeSnapshotOptions, "server"> {

@@ -107,17 +107,23 @@ export async function uploadSnapshotFile(
     ssh: options.ssh,
     input: counted,
     timeoutMs: options.transferTimeoutMs ?? 60 * 60_000,
-  }).catch((error: unknown) => {
-    if (error instanceof HomelabError) throw error;
-    throw new HomelabError(
-      "snapshot-upload-failed",
-      `cannot read ${snapshot.file}: ${(error as Error).message}`,
-      {
-        where: { file: snapshot.file },
-        fix: "Check the file with `homelab backup <env> --list`, then run the command again.",
-      },
-    );
-  });
+  })
+    .catch((error: unknown) => {
+      if (error instanceof HomelabError) throw error;
+      throw new HomelabError(
+        "snapshot-upload-failed",
+        `cannot read ${snapshot.file}: ${(error as Error).message}`,
+        {
+          where: { file: snapshot.file },
+          fix: "Check the file with `homelab backup <env> --list`, then run the command again.",
+        },
+      );
+    })
+    .finally(() => {
+      // ssh may have stopped reading early: close the file either way.
+      source.destroy();
+      counted.destroy();
+    });
   const removePart = () =>
     runOnNode(server, ["sudo", "rm", "-f", paths.partPath], ssh).catch(() => undefined);
   if (copied.exitCode !== 0) {
