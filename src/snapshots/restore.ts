@@ -149,7 +149,13 @@ export async function restoreCluster(options: RestoreClusterOptions): Promise<Re
   };
 
   const run = async (server: SnapshotNode, argv: readonly string[], what: string, timeoutMs?: number) => {
-    const result = await runOnNode(server, argv, { ...ssh, ...(timeoutMs ? { timeoutMs } : {}) });
+    const result = await runOnNode(server, argv, { ...ssh, ...(timeoutMs ? { timeoutMs } : {}) }).catch(
+      async (error: unknown) => {
+        // Even ssh itself failing (a changed host key) must report where every server stands.
+        if (!(error instanceof HomelabError)) throw error;
+        throw await failure(server.node, `${what} on ${server.node} failed:`, error.message);
+      },
+    );
     if (result.exitCode !== 0)
       throw await failure(server.node, `${what} on ${server.node} failed:`, describeRemoteFailure(result));
     return result;
