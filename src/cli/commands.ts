@@ -68,6 +68,21 @@ export const COMMANDS: readonly (StandardCommandEntry | RawCommandEntry)[] = [
   },
   {
     kind: "standard",
+    name: "backup",
+    group: "cluster",
+    summary:
+      "Take an etcd snapshot of the cluster now and keep it in the state directory (--list: list them)",
+    load: async () => (await import("./commands/backup/index.js")).default,
+  },
+  {
+    kind: "standard",
+    name: "restore",
+    group: "cluster",
+    summary: "Restore the whole cluster from an etcd snapshot (every server reset, agents reconnect)",
+    load: async () => (await import("./commands/restore/index.js")).default,
+  },
+  {
+    kind: "standard",
     name: "render",
     group: "inspect",
     summary: "Write main.tf.json, Butane and Ignition for an environment, without touching anything",

@@ -77,6 +77,14 @@ export const ERROR_CODES = {
   interrupted: "The command was interrupted",
   "migration-required": "The environment was created by an earlier homelab and must be moved, not rolled",
 
+  // Snapshots, backup and restore
+  "snapshot-failed": "An etcd snapshot could not be taken or stored",
+  "snapshot-invalid": "An etcd snapshot is damaged or does not match its record",
+  "snapshot-not-found": "No stored snapshot with that name",
+  "snapshot-upload-failed": "A snapshot could not be uploaded to a server",
+  "restore-refused": "A restore was refused before anything was changed",
+  "restore-failed": "Restoring an etcd snapshot stopped part-way",
+
   // GitOps
   "gitops-not-configured": "The environment names no Git repository",
   "gitops-invalid": "The GitOps settings of the environment are not usable",

@@ -243,7 +243,7 @@ export async function executeRollout(
           // From another Ready server when there is one: the target may be the broken one.
           const from = ready.find((name) => name !== target.name) ?? target.name;
           return effects.step(target, "snapshot", `Taking an etcd snapshot on ${from}`, () =>
-            effects.snapshot(from, `before-${target.change}-${target.name}`),
+            effects.snapshot(from, `pre-${target.change}`),
           );
         });
         if (target.onlyServer && target.change === "replace") {
