@@ -12,6 +12,14 @@ export interface IgnitionRules {
   readonly schemes: ReadonlySet<string>;
   /** Spec 3.3 and older warn on setuid/setgid/sticky bits; 3.4 supports them. */
   readonly warnSpecialModeBits: boolean;
+  /** Spec 3.3 and later: a link needs a target (3.2's target is a plain string). */
+  readonly linkTargetRequired: boolean;
+  /** Spec 3.3 and later: a raid without level is "required" (3.2 calls it unrecognized). */
+  readonly raidLevelRequired: boolean;
+  /** Filesystem formats Ignition accepts (3.3 added `none`). */
+  readonly filesystemFormats: ReadonlySet<string>;
+  /** Spec 3.2: `clevis` and `clevis.custom` are pointers, so presence is what counts. */
+  readonly clevisPointers: boolean;
 }
 
 export const MSG = {
@@ -63,6 +71,15 @@ export const MSG = {
   invalidProxy: "proxies must be http(s)",
   insecureProxy: "insecure plaintext HTTP proxy specified for HTTPS resources",
   systemdExt: "invalid systemd unit extension",
+  partitionsOverwritten: "filesystem overwrites partitioned device",
+  filesystemImplicitWipe: "device matches disk with wipeTable enabled; filesystem will be wiped",
+  clevisPinRequired: "missing required custom clevis pin",
+  unknownClevisPin: "unsupported clevis pin",
+  clevisConfigRequired: "missing required custom clevis config",
+  clevisCustomWithOthers: "cannot use custom clevis config with tpm2, tang, or threshold",
+  tangThumbprintRequired: "thumbprint is required",
+  invalidTangAdvertisement: "advertisement is not valid JSON",
+  invalidScheme: "invalid url scheme",
   dropinExt: "invalid systemd drop-in extension",
 } as const;
 
@@ -87,6 +104,17 @@ const UNIT_EXTENSIONS = new Set([
   ".slice",
   ".scope",
 ]);
+const CLEVIS_PINS = new Set(["tpm2", "tang", "sss"]);
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const GUID = /^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 
 const str = (v: IgnValue): string | undefined => (typeof v === "string" ? v : undefined);
@@ -194,15 +222,9 @@ class Checker {
       }
     },
     IgnitionConfig: (ic, path) => {
+      // Only merged configs need a source; `replace` is checked as a plain resource.
       for (const [i, res] of arr(ic.merge).entries())
         this.error([...path, "merge", i], this.requiredSource(res));
-      const replace = obj(ic.replace);
-      if (
-        Object.values(replace).some(
-          (v) => v !== undefined && !(typeof v === "object" && Object.keys(v).length === 0),
-        )
-      )
-        this.error([...path, "replace"], this.requiredSource(replace));
     },
     Proxy: (proxy, path) => {
       const check = (key: string, httpsOk: boolean) => {
@@ -306,7 +328,7 @@ class Checker {
           arr(fs.options).length > 0
         )
           this.error([...path, "format"], MSG.formatNilWithOthers);
-      } else if (!["ext4", "btrfs", "xfs", "swap", "vfat", "none"].includes(format)) {
+      } else if (!this.rules.filesystemFormats.has(format)) {
         this.error([...path, "format"], MSG.fsInvalidFormat);
       }
       const label = str(fs.label);
@@ -325,14 +347,23 @@ class Checker {
       const device = str(luks.device);
       if (device === undefined || device === "") this.error([...path, "device"], MSG.diskDeviceRequired);
       else this.error([...path, "device"], validatePath(device));
+      const clevis = luks.clevis;
+      const custom = obj(clevis).custom;
+      const c = obj(clevis);
+      const others =
+        arr(c.tang).length > 0 || c.tpm2 === true || (num(c.threshold) !== undefined && c.threshold !== 0);
+      const hasCustom = this.rules.clevisPointers
+        ? clevis !== undefined && custom !== undefined
+        : !nilOrEmpty(obj(custom).pin);
+      if (hasCustom && others) this.error([...path, "clevis"], MSG.clevisCustomWithOthers);
       const keySource = str(obj(luks.keyFile).source);
       if (keySource !== undefined && this.urlError(keySource))
         this.error([...path, "keys"], MSG.invalidLuksKeyFile);
     },
     Raid: (raid, path) => {
-      const level = str(raid.level);
+      const level = str(raid.level) ?? "";
       const spares = num(raid.spares);
-      if (level === undefined || level === "") this.error([...path, "level"], MSG.raidLevelRequired);
+      if (this.rules.raidLevelRequired && level === "") this.error([...path, "level"], MSG.raidLevelRequired);
       else if (["linear", "raid0", "0", "stripe"].includes(level)) {
         if (spares !== undefined && spares !== 0) this.error([...path, "level"], MSG.sparesUnsupported);
       } else if (
@@ -343,6 +374,31 @@ class Checker {
       const devices = Array.isArray(raid.devices) ? (raid.devices as string[]) : [];
       if (devices.length === 0) this.error([...path, "devices"], MSG.raidDevicesRequired);
       for (const [i, d] of devices.entries()) this.error([...path, "devices", i], validatePath(String(d)));
+    },
+    ClevisCustom: (custom, path) => {
+      const pin = str(custom.pin);
+      if (nilOrEmpty(custom.pin) && nilOrEmpty(custom.config) && custom.needsNetwork !== true) return;
+      if (pin !== undefined && pin !== "") {
+        if (!CLEVIS_PINS.has(pin)) this.error([...path, "pin"], MSG.unknownClevisPin);
+      } else this.error([...path, "pin"], MSG.clevisPinRequired);
+      if (nilOrEmpty(custom.config)) this.error([...path, "config"], MSG.clevisConfigRequired);
+    },
+    // Spec 3.2's `Custom`: plain strings, and an empty pin is simply an unknown one.
+    Custom: (custom, path) => {
+      const pin = str(custom.pin) ?? "";
+      const config = str(custom.config) ?? "";
+      if (pin === "" && config === "") return;
+      if (!CLEVIS_PINS.has(pin)) this.error([...path, "pin"], MSG.unknownClevisPin);
+      if (config === "") this.error([...path, "config"], MSG.clevisConfigRequired);
+    },
+    Tang: (tang, path) => {
+      const scheme = urlScheme(str(tang.url) ?? "");
+      if (scheme === undefined) this.error([...path, "url"], MSG.invalidUrl);
+      else if (scheme !== "http" && scheme !== "https") this.error([...path, "url"], MSG.invalidScheme);
+      if (nilOrEmpty(tang.thumbprint)) this.error([...path, "thumbprint"], MSG.tangThumbprintRequired);
+      const advertisement = str(tang.advertisement);
+      if (advertisement !== undefined && advertisement !== "" && !isJson(advertisement))
+        this.error([...path, "advertisement"], MSG.invalidTangAdvertisement);
     },
     Unit: (unit, path) => {
       const name = str(unit.name) ?? "";
@@ -375,8 +431,8 @@ class Checker {
     });
     links.forEach((l1, i) => {
       for (const l2 of links) if (under(l1.path, l2)) this.error([...path, "links", i], MSG.linkUsedSymlink);
-      const target = str(l1.target);
-      if (target === undefined || target === "") {
+      const target = str(l1.target) ?? "";
+      if (this.rules.linkTargetRequired && target === "") {
         this.error([...path, "links", i, "target"], MSG.linkTargetRequired);
         return;
       }
@@ -391,6 +447,16 @@ class Checker {
       if (user.name !== undefined) this.warn([...path, "links", i, "user", "name"], MSG.hardLinkOwner);
       if (group.id !== undefined) this.warn([...path, "links", i, "group", "id"], MSG.hardLinkOwner);
       if (group.name !== undefined) this.warn([...path, "links", i, "group", "name"], MSG.hardLinkOwner);
+    });
+    const disks = new Map<string, IgnObject>();
+    for (const d of arr(storage.disks)) disks.set(str(d.device) ?? "", d);
+    arr(storage.filesystems).forEach((fs, i) => {
+      const disk = disks.get(str(fs.device) ?? "");
+      if (!disk) return;
+      if (arr(disk.partitions).length > 0)
+        this.warn([...path, "filesystems", i, "device"], MSG.partitionsOverwritten);
+      else if (fs.wipeFilesystem !== true && disk.wipeTable === true)
+        this.warn([...path, "filesystems", i, "device"], MSG.filesystemImplicitWipe);
     });
   }
 

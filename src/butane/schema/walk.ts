@@ -1,4 +1,4 @@
-import { type PathElement, Report } from "../diagnostics.js";
+import { formatPath, type PathElement, Report } from "../diagnostics.js";
 import type { Decoded, DecodedStruct } from "../yaml/decode.js";
 import type { YamlNode } from "../yaml/node.js";
 import type { StructSpec, TypeSpec } from "./types.js";
@@ -63,12 +63,22 @@ export function nodeAt(root: YamlNode | undefined, path: readonly PathElement[])
   return node;
 }
 
-/** "Unused key" warnings: mapping keys that no field of the struct decodes (ValidateUnusedKeys). */
+/**
+ * "Unused key" warnings: mapping keys that no field of the struct decodes (Ignition's
+ * ValidateUnusedKeys, run by vcontext over every struct value). A struct whose YAML node is
+ * not a mapping (a null such as an empty `contents:`, or an alias) is reported instead as a
+ * context-tree mismatch, and its keys are not checked. Nil pointers to structs are skipped,
+ * as the reference does not descend into them.
+ */
 export function unusedKeys(spec: StructSpec, value: DecodedStruct, root: YamlNode | undefined): Report {
   const report = new Report();
-  walkStructs(spec, value, (s, _v, path) => {
+  const check = (s: StructSpec, path: PathElement[]): void => {
     const node = nodeAt(root, path);
-    if (node?.kind !== "mapping") return;
+    if (!node) return; // not every struct has YAML behind it
+    if (node.kind !== "mapping") {
+      report.warn(path, contextMismatch(path));
+      return;
+    }
     const known = new Set(s.fields.map((f) => f.key));
     const seen = new Set<string>();
     for (let i = 0; i < node.content.length; i += 2) {
@@ -77,6 +87,25 @@ export function unusedKeys(spec: StructSpec, value: DecodedStruct, root: YamlNod
       seen.add(key.value);
       report.warn([...path, { key: key.value }], `Unused key ${key.value}`);
     }
-  });
+  };
+  const go = (type: TypeSpec, v: Decoded | undefined, path: PathElement[], pointer: boolean): void => {
+    if (type.kind === "struct") {
+      if (v === undefined) {
+        // A zero struct: only a YAML node that is not a mapping (null, alias) can sit here.
+        if (!pointer && path.length > 0) check(type, path);
+        return;
+      }
+      const s = typeof v === "object" && !Array.isArray(v) ? v : {};
+      check(type, path);
+      for (const f of type.fields) go(f.type, s[f.key], [...path, f.key], f.pointer === true);
+    } else if (type.kind === "list" && Array.isArray(v)) {
+      for (const [i, item] of v.entries()) go(type.of, item, [...path, i], false);
+    }
+  };
+  go(spec, value, [], false);
   return report;
+}
+
+export function contextMismatch(path: readonly PathElement[]): string {
+  return `context tree does not match content tree at ${formatPath(path)}. Line and column reporting may be inconsistent. Unused keys may not be reported.`;
 }

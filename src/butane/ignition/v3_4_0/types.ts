@@ -12,7 +12,8 @@ const luks = withFields(
     after: "device",
     add: [p("discard", B)],
   }),
-  { after: "name", add: [o("openOptions", l(S), { ignoreDups: true })] },
+  // Luks.IgnoreDuplicates names only Options: repeated open options are duplicates.
+  { after: "name", add: [o("openOptions", l(S))] },
 );
 const storage = withFields(v3_3.storage, { replace: [o("luks", l(luks))] });
 
