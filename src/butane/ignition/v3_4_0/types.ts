@@ -5,7 +5,7 @@ import * as v3_3 from "../v3_3_0/types.js";
  * Ignition spec 3.4.0: 3.3.0 plus LUKS `discard` and `openOptions`, and Tang
  * `advertisement` (`config/v3_4/types/schema.go`).
  */
-const tang = withFields(v3_3.tang, { add: [p("advertisement", S)] });
+const tang = { ...v3_3.tang, fields: [p("advertisement", S), ...v3_3.tang.fields] };
 const clevis = withFields(v3_3.clevis, { replace: [o("tang", l(tang))] });
 const luks = withFields(
   withFields(withFields(v3_3.luks, { replace: [o("clevis", clevis)] }), {
