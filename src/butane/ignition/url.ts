@@ -24,11 +24,11 @@ function validEscapes(s: string, mode: "host" | "zone" | "other"): boolean {
     const c = s[i] as string;
     if (c === "%") {
       if (i + 2 >= s.length || !isHex(s[i + 1]) || !isHex(s[i + 2])) return false;
-      const escape = s.slice(i, i + 3);
+      const sequence = s.slice(i, i + 3);
       const value = Number.parseInt(s.slice(i + 1, i + 3), 16);
       // In a host, %-encoding is only for non-ASCII bytes (and %25 before a zone).
-      if (mode === "host" && value >> 4 < 8 && escape !== "%25") return false;
-      if (mode === "zone" && escape !== "%25" && value !== 0x20) {
+      if (mode === "host" && value >> 4 < 8 && sequence !== "%25") return false;
+      if (mode === "zone" && sequence !== "%25" && value !== 0x20) {
         if (value >= 0x80 || !HOST_CHARS.test(String.fromCharCode(value))) return false;
       }
       i += 3;
