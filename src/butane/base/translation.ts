@@ -57,6 +57,24 @@ export class TranslationSet {
     return this.open ? json.map(snakeElement) : undefined;
   }
 
+  /**
+   * A listing in the format of the reference's `--debug` (`TranslationSet: yaml → json`, then
+   * `from → to`, sorted by the JSON path). homelab keeps rules rather than one entry per
+   * field: a rule marked `/…` covers the subtree below its paths too.
+   */
+  describe(): string {
+    const lines = [...this.rules.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([json, rule]) => {
+        const yaml = formatPath(rule.yaml);
+        if (rule.kind === "prefix") return `${yaml}/… → ${json}/…`;
+        if (rule.kind === "absorb") return `${yaml} → ${json}/…`;
+        return `${yaml} → ${json}`;
+      });
+    const rest = this.open ? ["(every other path: its own snake_case)"] : [];
+    return `TranslationSet: yaml → json\n${[...lines, ...rest].map((l) => `${l}\n`).join("")}`;
+  }
+
   /** Where to report a problem found at a JSON path (TranslateReportPaths). */
   toYaml(json: readonly PathElement[]): PathElement[] {
     return this.lookup(json) ?? json.map(snakeElement);

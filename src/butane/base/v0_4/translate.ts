@@ -3,14 +3,13 @@ import { makeDataUrl } from "../../encode/data-url.js";
 import type { IgnObject, IgnValue } from "../../ignition/schema.js";
 import type { IgnitionSpec } from "../../ignition/spec.js";
 import type { Decoded, DecodedStruct } from "../../yaml/decode.js";
-import { readLocalFile } from "../local-files.js";
+import { type LocalFileOptions, readLocalFile } from "../local-files.js";
 import { mergeTranslatedConfigs } from "../merge.js";
 import { mountUnit } from "../mount-units.js";
 import { TranslationSet } from "../translation.js";
 import { processTrees } from "../trees.js";
 
-export interface TranslateOptions {
-  readonly filesDir?: string;
+export interface TranslateOptions extends LocalFileOptions {
   /** The Ignition version produced: `ignition.version`, and the types merges run over. */
   readonly ignition: IgnitionSpec;
 }
@@ -93,7 +92,7 @@ export class BaseTranslator {
     if (systemd) config.systemd = systemd;
     const merged = this.addMountUnits(cfg, config);
     const trees = get.list(get.struct(cfg.storage).trees) ?? [];
-    this.report.merge(processTrees(trees.map(get.struct), merged, this.options.filesDir, this.translations));
+    this.report.merge(processTrees(trees.map(get.struct), merged, this.options, this.translations));
     return { config: merged, translations: this.translations, report: this.report };
   }
 
@@ -138,7 +137,7 @@ export class BaseTranslator {
       if (value === undefined) continue;
       let bytes: Uint8Array;
       if (field === "local") {
-        const read = readLocalFile(value, this.options.filesDir);
+        const read = readLocalFile(value, this.options);
         if (!read.ok) {
           this.report.error([...yamlPath, "local"], read.error);
           return to;
