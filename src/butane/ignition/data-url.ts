@@ -4,8 +4,6 @@
  * parameter unescaping, and Go's standard base64 decoder.
  */
 const TSPECIALS = new Set([...'()<>@,;:\\"/[]?=']);
-const URL_EXCLUDED = new Set([...' <>#"{}|\\^[]`']);
-
 const isControl = (c: number): boolean => c < 0x20 || (c >= 0x7f && c <= 0x9f);
 const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
@@ -13,13 +11,11 @@ function isTokenRune(c: number): boolean {
   return c <= 0x7f && !isControl(c) && !isSpace(c) && !TSPECIALS.has(String.fromCharCode(c));
 }
 
-function isUrlCharRune(c: number): boolean {
-  return c <= 0x7f && c > 0x1f && c !== 0x7f && !URL_EXCLUDED.has(String.fromCharCode(c));
-}
-
-function isBase64Rune(c: number): boolean {
-  return /[A-Za-z0-9+/=\n]/.test(String.fromCharCode(c));
-}
+/** The data part is checked as a whole (it can be megabytes): the lexer's character classes. */
+const BASE64_DATA = /^[A-Za-z0-9+/=\n]*$/;
+// Printable ASCII but space and < > # " { } | \ ^ [ ] `
+const URL_DATA = /^[!$-;=?-Z_a-z~]*$/;
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 
@@ -102,12 +98,11 @@ export function goBase64Error(src: string): string | undefined {
 /** The error `dataurl.DecodeString(url)` returns, or undefined when it decodes. */
 export function dataUrlError(url: string): string | undefined {
   if (!url.startsWith("data:")) return "missing data prefix";
-  const chars = [...url];
-  let pos = [..."data:"].length;
-  const at = () => chars[pos]?.codePointAt(0) ?? -1;
+  let pos = "data:".length;
+  const at = () => (pos < url.length ? (url.codePointAt(pos) as number) : -1);
   const next = () => {
     const c = at();
-    if (c >= 0) pos++;
+    if (c >= 0) pos += c > 0xffff ? 2 : 1;
     return c;
   };
   const COMMA = 0x2c;
@@ -117,7 +112,7 @@ export function dataUrlError(url: string): string | undefined {
   const QUOTE = 0x22;
   let base64 = false;
   let start = pos;
-  const text = (from: number) => chars.slice(from, pos).join("");
+  const text = (from: number) => url.slice(from, pos);
 
   // Media type (optional), then parameters, then the comma.
   let c = next();
@@ -220,11 +215,9 @@ export function dataUrlError(url: string): string | undefined {
     if (c !== SEMI && c !== COMMA) return "expected semicolon or comma";
   }
   // c is the comma; the data follows.
-  start = pos;
-  for (let r = next(); r !== -1; r = next()) {
-    if (base64 ? !isBase64Rune(r) : !isUrlCharRune(r)) return "invalid data character";
-  }
-  const data = text(start);
+  const data = url.slice(pos);
+  if (!(base64 ? BASE64_DATA : URL_DATA).test(data)) return "invalid data character";
   if (data === "") return undefined;
-  return base64 ? goBase64Error(data) : rfc2396Error(data);
+  if (base64) return CANONICAL_BASE64.test(data) ? undefined : goBase64Error(data);
+  return data.includes("%") ? rfc2396Error(data) : undefined;
 }

@@ -75,10 +75,8 @@ export function parseGoUrl(raw: string): GoUrl | undefined {
   const hash = raw.indexOf("#");
   const main = hash < 0 ? raw : raw.slice(0, hash);
   if (hash >= 0 && !validEscapes(raw.slice(hash + 1), "other")) return undefined;
-  for (let i = 0; i < main.length; i++) {
-    const c = main.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return undefined;
-  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what Go refuses
+  if (/[\x00-\x1f\x7f]/.test(main)) return undefined;
   if (main === "*") return { scheme: "", opaque: "", rawQuery: "" };
   let scheme = "";
   let rest = main;

@@ -44,6 +44,14 @@ export function runChecks(spec: StructSpec, value: DecodedStruct, checks: Struct
   return report;
 }
 
+/** The value of a mapping's key (the last one, as vcontext's map keeps it). */
+function mappingValue(node: YamlNode, key: string): YamlNode | undefined {
+  let found: YamlNode | undefined;
+  for (let i = 0; i < node.content.length; i += 2)
+    if (node.content[i]?.value === key) found = node.content[i + 1];
+  return found;
+}
+
 /** The YAML node at an exact path (vcontext tree `Get`); aliases are leaves. */
 export function nodeAt(root: YamlNode | undefined, path: readonly PathElement[]): YamlNode | undefined {
   let node = root;
@@ -72,8 +80,7 @@ export function nodeAt(root: YamlNode | undefined, path: readonly PathElement[])
  */
 export function unusedKeys(spec: StructSpec, value: DecodedStruct, root: YamlNode | undefined): Report {
   const report = new Report();
-  const check = (s: StructSpec, path: PathElement[]): void => {
-    const node = nodeAt(root, path);
+  const check = (s: StructSpec, node: YamlNode | undefined, path: PathElement[]): void => {
     if (!node) return; // not every struct has YAML behind it
     if (node.kind !== "mapping") {
       report.warn(path, contextMismatch(path));
@@ -88,21 +95,33 @@ export function unusedKeys(spec: StructSpec, value: DecodedStruct, root: YamlNod
       report.warn([...path, { key: key.value }], `Unused key ${key.value}`);
     }
   };
-  const go = (type: TypeSpec, v: Decoded | undefined, path: PathElement[], pointer: boolean): void => {
+  // The YAML node travels with the walk (vcontext's tree Get): under a scalar or an alias
+  // there is none.
+  const go = (
+    type: TypeSpec,
+    v: Decoded | undefined,
+    node: YamlNode | undefined,
+    path: PathElement[],
+    pointer: boolean,
+  ): void => {
     if (type.kind === "struct") {
       if (v === undefined) {
         // A zero struct: only a YAML node that is not a mapping (null, alias) can sit here.
-        if (!pointer && path.length > 0) check(type, path);
+        if (!pointer && path.length > 0) check(type, node, path);
         return;
       }
       const s = typeof v === "object" && !Array.isArray(v) ? v : {};
-      check(type, path);
-      for (const f of type.fields) go(f.type, s[f.key], [...path, f.key], f.pointer === true);
+      check(type, node, path);
+      for (const f of type.fields) {
+        const child = node?.kind === "mapping" ? mappingValue(node, f.key) : undefined;
+        go(f.type, s[f.key], child, [...path, f.key], f.pointer === true);
+      }
     } else if (type.kind === "list" && Array.isArray(v)) {
-      for (const [i, item] of v.entries()) go(type.of, item, [...path, i], false);
+      const items = node?.kind === "sequence" ? node.content : [];
+      for (const [i, item] of v.entries()) go(type.of, item, items[i], [...path, i], false);
     }
   };
-  go(spec, value, [], false);
+  go(spec, value, root, [], false);
   return report;
 }
 
