@@ -19,7 +19,7 @@ export interface ButaneOptions {
   readonly filesDir?: string;
   /**
    * Refuse local files and trees reached through a symbolic link that leaves `filesDir`
-   * (the reference follows such links; homelab's CLI sets this with `--strict`).
+   * (the reference follows such links). Default: on in strict mode.
    */
   readonly rejectSymlinkEscapes?: boolean;
   /** Also return where each part of the output came from (`--debug`). */
@@ -101,7 +101,7 @@ function compileInternal(source: string, options: ButaneOptions): Compiled {
   try {
     const outcome = compileStages(source, {
       ...(options.filesDir !== undefined ? { filesDir: options.filesDir } : {}),
-      ...(options.rejectSymlinkEscapes ? { rejectSymlinkEscapes: true } : {}),
+      ...((options.rejectSymlinkEscapes ?? options.strict === true) ? { rejectSymlinkEscapes: true } : {}),
     });
     return { outcome, diagnostics: diagnosticsOf(outcome) };
   } catch (error) {
@@ -193,8 +193,9 @@ export function compileButaneSnippets(
 }
 
 function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
+  // "3.5.0-experimental": the numbers before any pre-release tag.
+  const pa = a.split(".").map((p) => Number.parseInt(p, 10));
+  const pb = b.split(".").map((p) => Number.parseInt(p, 10));
   for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
 }

@@ -468,23 +468,20 @@ class Checker {
     }
     this.error([...path, "device"], validatePath(device));
     const parts = arr(disk.partitions);
-    const numbers = new Set<number>();
-    for (const [i, part] of parts.entries()) {
-      const n = num(part.number) ?? 0;
-      if (n === 0) continue;
-      if (numbers.has(n)) {
-        this.error([...path, "partitions", i], MSG.partitionNumbersCollide);
-        break;
-      }
-      numbers.add(n);
-    }
+    const numberOf = (p: IgnObject): number => num(p.number) ?? 0;
+    // partitionNumbersCollide: the second index of a repeated number.
+    const byNumber = new Map<number, number[]>();
+    parts.forEach((p, i) => {
+      const n = numberOf(p);
+      if (n !== 0) byNumber.set(n, [...(byNumber.get(n) ?? []), i]);
+    });
+    const collision = [...byNumber.values()].find((indexes) => indexes.length > 1);
+    if (collision) this.error([...path, "partitions", collision[1] as number], MSG.partitionNumbersCollide);
     const overlap = partitionsOverlap(parts);
     if (overlap !== undefined) this.error([...path, "partitions", overlap], MSG.partitionsOverlap);
     const absent = parts.some((p) => p.shouldExist === false);
-    const zeroes = parts.some(
-      (p) => p.shouldExist !== false && (num(p.startMiB) === 0 || num(p.sizeMiB) === 0),
-    );
-    if (absent && zeroes) this.error([...path, "partitions"], MSG.zeroesWithShouldNotExist);
+    if (absent && parts.some((p) => numberOf(p) === 0))
+      this.error([...path, "partitions"], MSG.zeroesWithShouldNotExist);
     const labels = new Set<string>();
     for (const [i, part] of parts.entries()) {
       const label = str(part.label);
@@ -502,19 +499,25 @@ function utf16Length(s: string): number {
   return s.length;
 }
 
-/** The index of the first partition overlapping an earlier one (both with known start and size). */
+/**
+ * Ignition's partitionsOverlap: for each partition with a known non-zero start and a size, the
+ * index of the first other such partition it touches (a size of 0 ends at the start).
+ */
 function partitionsOverlap(parts: readonly IgnObject[]): number | undefined {
-  for (let i = 0; i < parts.length; i++) {
-    const a = parts[i] as IgnObject;
-    const aStart = num(a.startMiB);
-    const aSize = num(a.sizeMiB);
-    if (!aStart || !aSize) continue;
-    for (let j = 0; j < i; j++) {
-      const b = parts[j] as IgnObject;
-      const bStart = num(b.startMiB);
-      const bSize = num(b.sizeMiB);
-      if (!bStart || !bSize) continue;
-      if (aStart < bStart + bSize && bStart < aStart + aSize) return i;
+  const end = (start: number, size: number) => (size === 0 ? start : start + size - 1);
+  for (const [pi, p] of parts.entries()) {
+    const pStart = num(p.startMiB);
+    const pSize = num(p.sizeMiB);
+    if (pStart === undefined || pSize === undefined || pStart === 0) continue;
+    const pEnd = end(pStart, pSize);
+    for (const [oi, o] of parts.entries()) {
+      const oStart = num(o.startMiB);
+      const oSize = num(o.sizeMiB);
+      if (oi === pi || oStart === undefined || oSize === undefined || oStart === 0) continue;
+      const oEnd = end(oStart, oSize);
+      if (pStart >= oStart && pStart <= oEnd) return oi;
+      if (pEnd >= oStart && pEnd <= oEnd) return oi;
+      if (pStart < oStart && pEnd > oEnd) return oi;
     }
   }
   return undefined;
