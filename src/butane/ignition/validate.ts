@@ -1,5 +1,6 @@
 import { type PathElement, Report } from "../diagnostics.js";
 import type { IgnObject, IgnValue, JsonStruct, JsonType } from "./schema.js";
+import { goQuote, parseUnitContents } from "./unit-contents.js";
 import { urlScheme, validateUrl } from "./url.js";
 
 /**
@@ -151,23 +152,6 @@ function validatePath(p: string): string | undefined {
 function pathExt(p: string): string {
   for (let i = p.length - 1; i >= 0 && p[i] !== "/"; i--) if (p[i] === ".") return p.slice(i);
   return "";
-}
-
-/** Whether unit contents declare any option in an [Install] section (go-systemd deserialize). */
-export function hasInstallSection(contents: string): boolean {
-  let section = "";
-  const lines = contents.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    let line = (lines[i] ?? "").trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    if (line.startsWith("[") && line.endsWith("]")) {
-      section = line.slice(1, -1);
-      continue;
-    }
-    while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + (lines[++i] ?? "");
-    if (line.includes("=") && section === "Install") return true;
-  }
-  return false;
 }
 
 class Checker {
@@ -404,13 +388,22 @@ class Checker {
       const name = str(unit.name) ?? "";
       if (!UNIT_EXTENSIONS.has(pathExt(name))) this.error([...path, "name"], MSG.systemdExt);
       const contents = str(unit.contents);
-      if (unit.enabled === true && contents !== undefined && contents !== "" && !hasInstallSection(contents))
-        this.warn(
-          [...path, "contents"],
-          `unit ${JSON.stringify(name)} is enabled, but has no install section so enable does nothing`,
-        );
+      const parsed = contents === undefined ? { options: [] } : parseUnitContents(contents);
+      if ("error" in parsed) {
+        this.error([...path, "contents"], parsed.error);
+        return;
+      }
+      if (unit.enabled === true && contents !== undefined && contents !== "")
+        if (!parsed.options.some((o) => o.section === "Install"))
+          this.warn(
+            [...path, "contents"],
+            `unit ${goQuote(name)} is enabled, but has no install section so enable does nothing`,
+          );
     },
     Dropin: (dropin, path) => {
+      const contents = str(dropin.contents);
+      const parsed = contents === undefined ? undefined : parseUnitContents(contents);
+      if (parsed && "error" in parsed) this.error([...path, "contents"], parsed.error);
       if (pathExt(str(dropin.name) ?? "") !== ".conf") this.error([...path, "name"], MSG.dropinExt);
     },
   };
