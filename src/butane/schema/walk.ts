@@ -52,25 +52,6 @@ function mappingValue(node: YamlNode, key: string): YamlNode | undefined {
   return found;
 }
 
-/** The YAML node at an exact path (vcontext tree `Get`); aliases are leaves. */
-export function nodeAt(root: YamlNode | undefined, path: readonly PathElement[]): YamlNode | undefined {
-  let node = root;
-  for (const e of path) {
-    if (!node) return undefined;
-    if (node.kind === "mapping" && typeof e === "string") {
-      let found: YamlNode | undefined;
-      for (let i = 0; i < node.content.length; i += 2)
-        if (node.content[i]?.value === e) found = node.content[i + 1];
-      node = found;
-    } else if (node.kind === "sequence" && typeof e === "number") {
-      node = node.content[e];
-    } else {
-      return undefined;
-    }
-  }
-  return node;
-}
-
 /**
  * "Unused key" warnings: mapping keys that no field of the struct decodes (Ignition's
  * ValidateUnusedKeys, run by vcontext over every struct value). A struct whose YAML node is
