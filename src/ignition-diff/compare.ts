@@ -153,7 +153,7 @@ export function diffIgnition(
       return { fields: [...originField(a?.origin, b?.origin), ...part.fields], lists: part.lists };
     }),
     settings: compareMaps(settingsMap(before), settingsMap(after), (_key, a, b) => ({
-      fields: valueField("value", maskUrlCredentials(a), maskUrlCredentials(b)),
+      fields: maskedField("value", a, b),
     })),
   };
   return secrets.isEmpty ? diff : scrubDeep(diff, secrets);
@@ -210,6 +210,17 @@ function display(value: string | number | boolean | undefined): string | undefin
 function valueField(field: string, a: string | number | boolean | undefined, b: typeof a): FieldChange[] {
   if (a === b) return [];
   return [{ field, ...definedDisplay(display(a), display(b)) }];
+}
+
+/**
+ * A value that may hold URL credentials: compared on the real values, shown masked, and a
+ * change that only the mask hides is a changed secret.
+ */
+function maskedField(field: string, a: string | undefined, b: string | undefined): FieldChange[] {
+  if (a === b) return [];
+  const before = maskUrlCredentials(a);
+  const after = maskUrlCredentials(b);
+  return [{ field, ...definedDisplay(before, after), ...(before === after ? { secret: true as const } : {}) }];
 }
 
 function definedDisplay(before: string | undefined, after: string | undefined) {
@@ -378,7 +389,7 @@ function contentParts(
   }
   if (a?.kind === "remote" && b?.kind === "remote") {
     out.fields.push(
-      ...valueField(`${prefix}source`, maskUrlCredentials(a.url), maskUrlCredentials(b.url)),
+      ...maskedField(`${prefix}source`, a.url, b.url),
       ...valueField(`${prefix}compression`, a.compression, b.compression),
     );
     const names = listChange(`${prefix}http header`, [...a.httpHeaders.keys()], [...b.httpHeaders.keys()]);

@@ -151,12 +151,13 @@ function formatContent(writer: Writer, content: ContentChange, entryAdded: boole
   }
   const { diff } = content;
   if (content.status === "removed") {
-    if (standalone && !entryAdded) writer.line(3, `- ${content.label} (${diff.removed} lines)`, "removed");
-    else if (!standalone) writer.line(3, `${diff.removed} lines`, "dim");
+    if (standalone && !entryAdded) writer.line(3, `${content.label} removed (${diff.removed} lines)`, "removed");
     return;
   }
   if (content.status === "added") {
-    if (standalone && !entryAdded) writer.line(3, `+ ${content.label}`, "added");
+    // A drop-in or fragment added to an entry that was there: its own heading, its lines below.
+    const nested = standalone && !entryAdded;
+    if (nested) writer.line(3, `${content.label} added:`, "added");
     const body: [string, Style][] = [];
     for (const hunk of diff.hunks) {
       for (const line of hunk.lines) {
@@ -164,7 +165,7 @@ function formatContent(writer: Writer, content: ContentChange, entryAdded: boole
         if (line.noNewline) body.push(["\\ No newline at end of file", "dim"]);
       }
     }
-    writer.limited(3, body);
+    writer.limited(nested ? 4 : 3, body);
     return;
   }
   writer.line(3, `--- ${diff.beforeLabel}`, "header");
