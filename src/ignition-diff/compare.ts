@@ -16,6 +16,7 @@ import {
   maskedLines,
   SECRET_MASK,
   SecretList,
+  type SecretRange,
   secretRanges,
   secretValues,
 } from "./mask.js";
@@ -43,15 +44,16 @@ export function diffIgnition(
   options: IgnitionDiffOptions = {},
 ): IgnitionDiff {
   const secrets = new SecretList(options.secrets ?? []);
-  const context = { secrets, lines: options.context ?? DIFF_CONTEXT_LINES };
+  const fields = new FieldComparer(secrets);
+  const context: Context = { secrets, fields, lines: options.context ?? DIFF_CONTEXT_LINES };
   const diff: IgnitionDiff = {
     files: compareMaps(before.files, after.files, (key, a, b) => {
-      const fields = [
-        ...originField(a?.origin, b?.origin),
-        ...modeField(a?.mode, b?.mode),
-        ...ownerField("user", a?.user, b?.user),
-        ...ownerField("group", a?.group, b?.group),
-        ...valueField("overwrite", a?.overwrite, b?.overwrite),
+      const metadata = [
+        ...fields.origin(a?.origin, b?.origin),
+        ...fields.mode(a?.mode, b?.mode),
+        ...fields.owner("user", a?.user, b?.user),
+        ...fields.owner("group", a?.group, b?.group),
+        ...fields.value("overwrite", a?.overwrite, b?.overwrite),
       ];
       const parts = [compareContents(context, key, "contents", a?.contents, b?.contents)];
       const appends = Math.max(a?.append.length ?? 0, b?.append.length ?? 0);
@@ -59,28 +61,28 @@ export function diffIgnition(
         parts.push(compareContents(context, key, `append ${i + 1}`, a?.append[i], b?.append[i]));
       }
       return {
-        fields: [...fields, ...parts.flatMap((part) => part.fields)],
+        fields: [...metadata, ...parts.flatMap((part) => part.fields)],
         lists: parts.flatMap((part) => part.lists),
         contents: parts.flatMap((part) => part.contents),
       };
     }),
     directories: compareMaps(before.directories, after.directories, (_key, a, b) => ({
       fields: [
-        ...originField(a?.origin, b?.origin),
-        ...modeField(a?.mode, b?.mode),
-        ...ownerField("user", a?.user, b?.user),
-        ...ownerField("group", a?.group, b?.group),
-        ...valueField("overwrite", a?.overwrite, b?.overwrite),
+        ...fields.origin(a?.origin, b?.origin),
+        ...fields.mode(a?.mode, b?.mode),
+        ...fields.owner("user", a?.user, b?.user),
+        ...fields.owner("group", a?.group, b?.group),
+        ...fields.value("overwrite", a?.overwrite, b?.overwrite),
       ],
     })),
     links: compareMaps(before.links, after.links, (_key, a, b) => ({
       fields: [
-        ...originField(a?.origin, b?.origin),
-        ...valueField("target", a?.target, b?.target),
-        ...valueField("hard", a?.hard, b?.hard),
-        ...ownerField("user", a?.user, b?.user),
-        ...ownerField("group", a?.group, b?.group),
-        ...valueField("overwrite", a?.overwrite, b?.overwrite),
+        ...fields.origin(a?.origin, b?.origin),
+        ...fields.value("target", a?.target, b?.target),
+        ...fields.value("hard", a?.hard, b?.hard),
+        ...fields.owner("user", a?.user, b?.user),
+        ...fields.owner("group", a?.group, b?.group),
+        ...fields.value("overwrite", a?.overwrite, b?.overwrite),
       ],
     })),
     units: compareMaps(before.units, after.units, (key, a, b) => {
@@ -103,57 +105,53 @@ export function diffIgnition(
       }
       return {
         fields: [
-          ...originField(a?.origin, b?.origin),
-          ...valueField("enabled", a?.enabled, b?.enabled),
-          ...valueField("mask", a?.mask, b?.mask),
+          ...fields.origin(a?.origin, b?.origin),
+          ...fields.value("enabled", a?.enabled, b?.enabled),
+          ...fields.value("mask", a?.mask, b?.mask),
         ],
         contents,
       };
     }),
     users: compareMaps(before.users, after.users, (_key, a, b) => ({
-      fields: [...originField(a?.origin, b?.origin), ...userFields(a, b)],
+      fields: [...fields.origin(a?.origin, b?.origin), ...userFields(fields, a, b)],
       lists: [
-        listChange("ssh key", a?.sshAuthorizedKeys ?? [], b?.sshAuthorizedKeys ?? [], sshKeyLabel),
-        listChange("group", a?.groups ?? [], b?.groups ?? []),
+        fields.list("ssh key", a?.sshAuthorizedKeys ?? [], b?.sshAuthorizedKeys ?? [], sshKeyLabel),
+        fields.list("group", a?.groups ?? [], b?.groups ?? []),
       ].filter((change) => change !== undefined),
     })),
     groups: compareMaps(before.groups, after.groups, (_key, a, b) => ({
       fields: [
-        ...originField(a?.origin, b?.origin),
-        ...valueField("gid", a?.gid, b?.gid),
-        ...secretField("password hash", a?.passwordHash, b?.passwordHash),
-        ...valueField("system", a?.system, b?.system),
-        ...valueField("should exist", a?.shouldExist, b?.shouldExist),
+        ...fields.origin(a?.origin, b?.origin),
+        ...fields.value("gid", a?.gid, b?.gid),
+        ...fields.secret("password hash", a?.passwordHash, b?.passwordHash),
+        ...fields.value("system", a?.system, b?.system),
+        ...fields.value("should exist", a?.shouldExist, b?.shouldExist),
       ],
     })),
     kernelArguments: compareMaps(kernelArgumentMap(before), kernelArgumentMap(after), (_key, a, b) => ({
-      fields: valueField("state", a, b),
+      fields: fields.value("state", a, b),
     })),
     storage: compareMaps(before.storage, after.storage, (_key, a, b) => {
       const names = new Set([...(a?.fields.keys() ?? []), ...(b?.fields.keys() ?? [])]);
       return {
         fields: [
-          ...originField(a?.origin, b?.origin),
+          ...fields.origin(a?.origin, b?.origin),
           ...[...names]
             .sort(compareText)
             .flatMap((name) =>
               name === "keyFile"
-                ? secretField("key file", a?.fields.get(name), b?.fields.get(name))
-                : valueField(
-                    name,
-                    maskUrlCredentials(a?.fields.get(name)),
-                    maskUrlCredentials(b?.fields.get(name)),
-                  ),
+                ? fields.secret("key file", a?.fields.get(name), b?.fields.get(name))
+                : fields.masked(name, a?.fields.get(name), b?.fields.get(name)),
             ),
         ],
       };
     }),
     configs: compareMaps(before.configReferences, after.configReferences, (key, a, b) => {
       const part = compareContents(context, key, "contents", a?.contents, b?.contents);
-      return { fields: [...originField(a?.origin, b?.origin), ...part.fields], lists: part.lists };
+      return { fields: [...fields.origin(a?.origin, b?.origin), ...part.fields], lists: part.lists };
     }),
     settings: compareMaps(settingsMap(before), settingsMap(after), (_key, a, b) => ({
-      fields: maskedField("value", a, b),
+      fields: fields.masked("value", a, b),
     })),
   };
   return secrets.isEmpty ? diff : scrubDeep(diff, secrets);
@@ -161,6 +159,7 @@ export function diffIgnition(
 
 interface Context {
   readonly secrets: SecretList;
+  readonly fields: FieldComparer;
   readonly lines: number;
 }
 
@@ -203,41 +202,85 @@ function originOf(value: Origin | string | boolean | undefined): string {
   return typeof value === "object" ? value.origin : "main";
 }
 
-function display(value: string | number | boolean | undefined): string | undefined {
-  return value === undefined ? undefined : String(value);
-}
-
-function valueField(field: string, a: string | number | boolean | undefined, b: typeof a): FieldChange[] {
-  if (a === b) return [];
-  return [{ field, ...definedDisplay(display(a), display(b)) }];
-}
+type Shown = string | number | boolean | undefined;
 
 /**
- * A value that may hold URL credentials: compared on the real values, shown masked, and a
- * change that only the mask hides is a changed secret.
+ * Field comparisons: on the real values, shown with the caller's secrets masked *first*, so that
+ * no later step (URL credential masking, key labels) can cut a secret into pieces the final scrub
+ * would miss. A difference that only masking hides is shown as a changed secret.
  */
-function maskedField(field: string, a: string | undefined, b: string | undefined): FieldChange[] {
-  if (a === b) return [];
-  const before = maskUrlCredentials(a);
-  const after = maskUrlCredentials(b);
-  return [{ field, ...definedDisplay(before, after), ...(before === after ? { secret: true as const } : {}) }];
+class FieldComparer {
+  constructor(private readonly secrets: SecretList) {}
+
+  show(value: Shown): string | undefined {
+    return value === undefined ? undefined : this.secrets.scrub(String(value));
+  }
+
+  value(
+    field: string,
+    a: Shown,
+    b: Shown,
+    transform: (text: string) => string = (text) => text,
+  ): FieldChange[] {
+    if (a === b) return [];
+    const shown = (value: Shown) => {
+      const text = this.show(value);
+      return text === undefined ? undefined : transform(text);
+    };
+    const before = shown(a);
+    const after = shown(b);
+    return [
+      { field, ...definedDisplay(before, after), ...(before === after ? { secret: true as const } : {}) },
+    ];
+  }
+
+  /** A value that may hold URL credentials (sources, proxies, storage JSON). */
+  masked(field: string, a: string | undefined, b: string | undefined): FieldChange[] {
+    return this.value(field, a, b, maskUrlCredentials);
+  }
+
+  /** Origins are compared only when both sides exist: an added entry's origin is its `origin`. */
+  origin(a: string | undefined, b: string | undefined): FieldChange[] {
+    return a === undefined || b === undefined ? [] : this.value("origin", a, b);
+  }
+
+  mode(a: number | undefined, b: number | undefined): FieldChange[] {
+    return this.value("mode", octal(a), octal(b));
+  }
+
+  owner(field: string, a: IgnitionOwner | undefined, b: IgnitionOwner | undefined): FieldChange[] {
+    return this.value(field, ownerText(a), ownerText(b));
+  }
+
+  /** A secret field: only whether it is set, and that it changed. */
+  secret(field: string, a: string | undefined, b: string | undefined): FieldChange[] {
+    if (a === b) return [];
+    const mask = (value: string | undefined) => (value === undefined ? undefined : SECRET_MASK);
+    return [{ field, ...definedDisplay(mask(a), mask(b)), secret: true }];
+  }
+
+  /** Values added to and removed from a list, compared as they are, labelled once masked. */
+  list(
+    field: string,
+    a: readonly string[],
+    b: readonly string[],
+    label: (value: string) => string = (value) => value,
+  ): ListChange | undefined {
+    const before = new Set(a);
+    const after = new Set(b);
+    const shown = (value: string) => label(this.secrets.scrub(value));
+    const added = b.filter((value) => !before.has(value)).map(shown);
+    const removed = a.filter((value) => !after.has(value)).map(shown);
+    return added.length + removed.length === 0 ? undefined : { field, added, removed };
+  }
 }
 
 function definedDisplay(before: string | undefined, after: string | undefined) {
   return { ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
 }
 
-/** Origins are compared only when both sides exist: an added entry's origin is its `origin`. */
-function originField(a: string | undefined, b: string | undefined): FieldChange[] {
-  return a === undefined || b === undefined ? [] : valueField("origin", a, b);
-}
-
 function octal(mode: number | undefined): string | undefined {
   return mode === undefined ? undefined : `0${mode.toString(8).padStart(3, "0")}`;
-}
-
-function modeField(a: number | undefined, b: number | undefined): FieldChange[] {
-  return a === b ? [] : [{ field: "mode", ...definedDisplay(octal(a), octal(b)) }];
 }
 
 function ownerText(owner: IgnitionOwner | undefined): string | undefined {
@@ -246,47 +289,24 @@ function ownerText(owner: IgnitionOwner | undefined): string | undefined {
   return owner.name ?? `id ${owner.id}`;
 }
 
-function ownerField(
-  field: string,
-  a: IgnitionOwner | undefined,
-  b: IgnitionOwner | undefined,
+function userFields(
+  fields: FieldComparer,
+  a: IgnitionUser | undefined,
+  b: IgnitionUser | undefined,
 ): FieldChange[] {
-  return valueField(field, ownerText(a), ownerText(b));
-}
-
-function secretField(field: string, a: string | undefined, b: string | undefined): FieldChange[] {
-  if (a === b) return [];
-  const mask = (value: string | undefined) => (value === undefined ? undefined : SECRET_MASK);
-  return [{ field, ...definedDisplay(mask(a), mask(b)), secret: true }];
-}
-
-function userFields(a: IgnitionUser | undefined, b: IgnitionUser | undefined): FieldChange[] {
   return [
-    ...valueField("uid", a?.uid, b?.uid),
-    ...valueField("gecos", a?.gecos, b?.gecos),
-    ...valueField("home dir", a?.homeDir, b?.homeDir),
-    ...valueField("shell", a?.shell, b?.shell),
-    ...valueField("primary group", a?.primaryGroup, b?.primaryGroup),
-    ...valueField("system", a?.system, b?.system),
-    ...valueField("no create home", a?.noCreateHome, b?.noCreateHome),
-    ...valueField("no user group", a?.noUserGroup, b?.noUserGroup),
-    ...valueField("no log init", a?.noLogInit, b?.noLogInit),
-    ...valueField("should exist", a?.shouldExist, b?.shouldExist),
-    ...secretField("password hash", a?.passwordHash, b?.passwordHash),
+    ...fields.value("uid", a?.uid, b?.uid),
+    ...fields.value("gecos", a?.gecos, b?.gecos),
+    ...fields.value("home dir", a?.homeDir, b?.homeDir),
+    ...fields.value("shell", a?.shell, b?.shell),
+    ...fields.value("primary group", a?.primaryGroup, b?.primaryGroup),
+    ...fields.value("system", a?.system, b?.system),
+    ...fields.value("no create home", a?.noCreateHome, b?.noCreateHome),
+    ...fields.value("no user group", a?.noUserGroup, b?.noUserGroup),
+    ...fields.value("no log init", a?.noLogInit, b?.noLogInit),
+    ...fields.value("should exist", a?.shouldExist, b?.shouldExist),
+    ...fields.secret("password hash", a?.passwordHash, b?.passwordHash),
   ];
-}
-
-function listChange(
-  field: string,
-  a: readonly string[],
-  b: readonly string[],
-  label: (value: string) => string = (value) => value,
-): ListChange | undefined {
-  const before = new Set(a);
-  const after = new Set(b);
-  const added = b.filter((value) => !before.has(value)).map(label);
-  const removed = a.filter((value) => !after.has(value)).map(label);
-  return added.length + removed.length === 0 ? undefined : { field, added, removed };
 }
 
 function kernelArgumentMap(config: DecodedIgnition): Map<string, string> {
@@ -301,8 +321,7 @@ function settingsMap(config: DecodedIgnition): Map<string, string> {
 }
 
 /** `scheme://user:password@` → `scheme://user:«secret»@`; query values too (presigned URLs). */
-export function maskUrlCredentials(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
+export function maskUrlCredentials(text: string): string {
   return text
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"]*:)([^@\s/"]+)(@)/gi, `$1${SECRET_MASK}$3`)
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?"]*\?)([^\s#"]+)/gi, (_all, base: string, query: string) => {
@@ -341,7 +360,7 @@ function blobInfo(bytes: Uint8Array): BlobInfo {
 function describeContents(contents: IgnitionContents | undefined): string | undefined {
   if (contents === undefined) return undefined;
   if (contents.kind === "none") return "empty";
-  if (contents.kind === "remote") return maskUrlCredentials(contents.url);
+  if (contents.kind === "remote") return contents.url;
   return decodeUtf8(contents.bytes) === undefined
     ? `inline, ${contents.bytes.length} bytes, binary`
     : "inline";
@@ -364,7 +383,8 @@ function compareContents(
   const status = statusOf(a, b);
   const parts = contentParts(context, path, label, prefix, a, b, status);
   // After the source: a new URL comes with its new hash.
-  if (a?.hash !== b?.hash) parts.fields.push(...valueField(`${prefix}verification`, a?.hash, b?.hash));
+  if (a?.hash !== b?.hash)
+    parts.fields.push(...context.fields.value(`${prefix}verification`, a?.hash, b?.hash));
   return parts;
 }
 
@@ -378,7 +398,7 @@ function contentParts(
   status: ContentStatus,
 ): ContentParts {
   const out: ContentParts = { fields: [], lists: [], contents: [] };
-
+  const { fields } = context;
   const isData = (c: IgnitionContents | undefined) => c === undefined || c.kind !== "remote";
   if (isData(a) && isData(b)) {
     const bytesBefore = a?.kind === "inline" ? a.bytes : undefined;
@@ -389,29 +409,29 @@ function contentParts(
   }
   if (a?.kind === "remote" && b?.kind === "remote") {
     out.fields.push(
-      ...maskedField(`${prefix}source`, a.url, b.url),
-      ...valueField(`${prefix}compression`, a.compression, b.compression),
+      ...fields.masked(`${prefix}source`, a.url, b.url),
+      ...fields.value(`${prefix}compression`, a.compression, b.compression),
     );
-    const names = listChange(`${prefix}http header`, [...a.httpHeaders.keys()], [...b.httpHeaders.keys()]);
+    const names = fields.list(`${prefix}http header`, [...a.httpHeaders.keys()], [...b.httpHeaders.keys()]);
     if (names) out.lists.push(names);
     for (const [name, value] of b.httpHeaders) {
       const previous = a.httpHeaders.get(name);
       if (previous !== undefined && previous !== value) {
-        out.fields.push(...secretField(`${prefix}http header ${name}`, previous, value));
+        out.fields.push(...fields.secret(`${prefix}http header ${name}`, previous, value));
       }
     }
     return out;
   }
   // One side remote, the other inline or empty (or absent): say what each is, and show the text.
   if (a !== undefined && b !== undefined) {
-    out.fields.push(...valueField(`${prefix}source`, describeContents(a), describeContents(b)));
+    out.fields.push(...fields.masked(`${prefix}source`, describeContents(a), describeContents(b)));
   } else {
     const remote = (a ?? b) as IgnitionContents & { kind: "remote" };
     out.fields.push(
-      ...valueField(
+      ...fields.masked(
         `${prefix}source`,
-        a === undefined ? undefined : maskUrlCredentials(remote.url),
-        b === undefined ? undefined : maskUrlCredentials(remote.url),
+        a === undefined ? undefined : remote.url,
+        b === undefined ? undefined : remote.url,
       ),
     );
   }
@@ -497,7 +517,8 @@ function textChange(
     status === "changed" &&
     (secretsBefore.length !== secretsAfter.length ||
       secretsBefore.some((value, i) => value !== secretsAfter[i]));
-  const keys = status === "changed" ? changedKeys(path, before, after) : undefined;
+  const keys =
+    status === "changed" ? secretFreeChangedKeys(path, before, rangesBefore, after, rangesAfter) : undefined;
   return {
     kind: "text",
     label,
@@ -506,6 +527,34 @@ function textChange(
     secretChanged,
     ...(keys === undefined ? {} : { changedKeys: keys }),
   };
+}
+
+/**
+ * `changedKeys` on the texts with every secret replaced by a numbered placeholder (the same
+ * value, the same number, on both sides): a changed secret still changes its key, and a key
+ * name cut out of a line can never carry a piece of a secret.
+ */
+function secretFreeChangedKeys(
+  path: string,
+  before: string,
+  rangesBefore: readonly SecretRange[],
+  after: string,
+  rangesAfter: readonly SecretRange[],
+): string[] | undefined {
+  const numbers = new Map<string, number>();
+  const placeholders = (text: string, ranges: readonly SecretRange[]) => {
+    let out = "";
+    let cursor = 0;
+    for (const range of ranges) {
+      const value = text.slice(range.start, range.end);
+      if (!numbers.has(value)) numbers.set(value, numbers.size);
+      out += `${text.slice(cursor, range.start)}«secret${numbers.get(value)}»`;
+      cursor = range.end;
+    }
+    return out + text.slice(cursor);
+  };
+  const keys = changedKeys(path, placeholders(before, rangesBefore), placeholders(after, rangesAfter));
+  return keys?.map((key) => key.replace(/«secret\d+»/g, SECRET_MASK));
 }
 
 /** Every string of the value with the caller's secrets masked. */

@@ -151,7 +151,8 @@ function formatContent(writer: Writer, content: ContentChange, entryAdded: boole
   }
   const { diff } = content;
   if (content.status === "removed") {
-    if (standalone && !entryAdded) writer.line(3, `${content.label} removed (${diff.removed} lines)`, "removed");
+    if (standalone && !entryAdded)
+      writer.line(3, `${content.label} removed (${diff.removed} lines)`, "removed");
     return;
   }
   if (content.status === "added") {

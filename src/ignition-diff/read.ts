@@ -37,10 +37,12 @@ export function fail(kind: IgnitionDecodeErrorKind, path: string, message: strin
   throw new DecodeFailure({ kind, path, message });
 }
 
+/** The kind of a JSON value, never the value: a config's values may be secrets. */
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`.slice(0, 60);
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
 }
 
 export function asObject(value: unknown, path: string): JsonObject {

@@ -21,10 +21,14 @@ function applyWithGnuPatch(before: string, patch: string): string {
   const dir = mkdtempSync(join(tmpdir(), "ignition-diff-patch-"));
   writeFileSync(join(dir, "file"), before);
   writeFileSync(join(dir, "change.patch"), patch);
-  const run = spawnSync("patch", ["--quiet", "--batch", "--no-backup-if-mismatch", "-F0", "file", "change.patch"], {
-    cwd: dir,
-    encoding: "utf8",
-  });
+  const run = spawnSync(
+    "patch",
+    ["--quiet", "--batch", "--no-backup-if-mismatch", "-F0", "file", "change.patch"],
+    {
+      cwd: dir,
+      encoding: "utf8",
+    },
+  );
   if (run.error) throw new Error("GNU patch is missing: apt-get install -y patch");
   expect(run.status, `${run.stdout}${run.stderr}\n${patch}`).toBe(0);
   return readFileSync(join(dir, "file"), "utf8");
@@ -50,7 +54,11 @@ describe("unified diffs", () => {
 
   const edits: [string, string, string][] = [
     ["one changed line in the middle", "1\n2\n3\n4\n5\n6\n7\n8\n9\n", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n"],
-    ["two changes far apart: two hunks", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n", "one\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\ntwelve\n"],
+    [
+      "two changes far apart: two hunks",
+      "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n",
+      "one\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\ntwelve\n",
+    ],
     ["two changes six lines apart: one hunk", "1\n2\n3\n4\n5\n6\n7\n8\n", "one\n2\n3\n4\n5\n6\n7\neight\n"],
     ["added at the end", "1\n2\n", "1\n2\n3\n"],
     ["removed at the start", "1\n2\n3\n", "2\n3\n"],
@@ -74,7 +82,10 @@ describe("unified diffs", () => {
     fc.assert(
       fc.property(text, text, (before, after) => {
         const diff = patchOf(before, after);
-        if (before === after) return expect(diff).toBeUndefined();
+        if (before === after) {
+          expect(diff).toBeUndefined();
+          return;
+        }
         expect(applyWithGnuPatch(before, `${unifiedDiffText(diff!).join("\n")}\n`)).toBe(after);
       }),
       { numRuns: 60 },
@@ -87,7 +98,11 @@ describe("unified diffs", () => {
     const secretOf = (text: string): SecretRange[] => [
       { start: text.indexOf("XXXX"), end: text.indexOf("\n-----END") },
     ];
-    const diff = unifiedDiff({ before: "a/k", after: "b/k" }, lines(before, secretOf(before)), lines(after, secretOf(after)));
+    const diff = unifiedDiff(
+      { before: "a/k", after: "b/k" },
+      lines(before, secretOf(before)),
+      lines(after, secretOf(after)),
+    );
     expect(unifiedDiffText(diff!)).toEqual([
       "--- a/k",
       "+++ b/k",

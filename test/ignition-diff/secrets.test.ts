@@ -17,12 +17,19 @@ const S3_SECRET = random("s3secret");
 const VPN_AUTH = random("vpnauth");
 const sshKey = generateSshKeyPair("flux@test");
 const sshKey2 = generateSshKeyPair("flux@test");
-const rsaPem = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs1", format: "pem" }) as string;
-const ecPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "pem" }) as string;
+const rsaPem = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({
+  type: "pkcs1",
+  format: "pem",
+}) as string;
+const ecPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+  type: "sec1",
+  format: "pem",
+}) as string;
 const pkcs8Pem = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }) as string;
 
 /** Every line of a PEM body: none may show, not even one. */
-const bodyLines = (pem: string) => pem.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"));
+const bodyLines = (pem: string) =>
+  pem.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"));
 
 const k3sConfig = (token: string, server = "https://10.0.0.1:6443", extra = "") =>
   `server: ${server}\ntoken: ${token}\nnode-name: n1\n${extra}`;
@@ -36,14 +43,19 @@ const deployKeySecret = (identity: string, knownHosts = "github.com ssh-ed25519 
     "  namespace: flux-system",
     "stringData:",
     "  identity: |",
-    ...identity.trimEnd().split("\n").map((line) => `    ${line}`),
+    ...identity
+      .trimEnd()
+      .split("\n")
+      .map((line) => `    ${line}`),
     `  identity.pub: ${sshKey.publicKey.trim()}`,
     `  known_hosts: ${knownHosts}`,
     "",
   ].join("\n");
 
-const filesConfig = (files: IgnitionJson[], extra: IgnitionJson = {}) => config({ storage: { files }, ...extra });
-const one = (path: string, text: string, extra: IgnitionJson = {}) => filesConfig([file(path, text, extra, "gzip")]);
+const filesConfig = (files: IgnitionJson[], extra: IgnitionJson = {}) =>
+  config({ storage: { files }, ...extra });
+const one = (path: string, text: string, extra: IgnitionJson = {}) =>
+  filesConfig([file(path, text, extra, "gzip")]);
 
 interface SecretCase {
   readonly name: string;
@@ -138,8 +150,14 @@ const CASES: readonly SecretCase[] = [
   },
   {
     name: "the Flux deploy key Secret manifest: stringData masked, a new key is a changed secret",
-    before: one("/var/lib/rancher/k3s/server/manifests/homelab-flux-deploy-key.yaml", deployKeySecret(sshKey.privateKey)),
-    after: one("/var/lib/rancher/k3s/server/manifests/homelab-flux-deploy-key.yaml", deployKeySecret(sshKey2.privateKey)),
+    before: one(
+      "/var/lib/rancher/k3s/server/manifests/homelab-flux-deploy-key.yaml",
+      deployKeySecret(sshKey.privateKey),
+    ),
+    after: one(
+      "/var/lib/rancher/k3s/server/manifests/homelab-flux-deploy-key.yaml",
+      deployKeySecret(sshKey2.privateKey),
+    ),
     secrets: [...bodyLines(sshKey.privateKey), ...bodyLines(sshKey2.privateKey)],
     shows: [/identity: «secret changed»/],
   },
@@ -159,7 +177,12 @@ const CASES: readonly SecretCase[] = [
         "kind: ConfigMap",
         "metadata: {name: a}",
         "---",
-        JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "j" }, data: { token: btoa(NEW_TOKEN) } }),
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: "j" },
+          data: { token: btoa(NEW_TOKEN) },
+        }),
         "---",
         "apiVersion: v1",
         "kind: List",
@@ -176,7 +199,14 @@ const CASES: readonly SecretCase[] = [
     name: "K3S_TOKEN= in an environment file, --token in a unit, Environment= in a drop-in",
     before: config({
       storage: { files: [file("/etc/default/k3s", `K3S_TOKEN=${OLD_TOKEN}\n`)] },
-      systemd: { units: [{ name: "k3s-agent.service", contents: `[Service]\nExecStart=/opt/bin/k3s agent --token ${OLD_TOKEN}\n` }] },
+      systemd: {
+        units: [
+          {
+            name: "k3s-agent.service",
+            contents: `[Service]\nExecStart=/opt/bin/k3s agent --token ${OLD_TOKEN}\n`,
+          },
+        ],
+      },
     }),
     after: config({
       storage: { files: [file("/etc/default/k3s", `K3S_TOKEN="${NEW_TOKEN}"\n`)] },
@@ -185,7 +215,9 @@ const CASES: readonly SecretCase[] = [
           {
             name: "k3s-agent.service",
             contents: `[Service]\nExecStart=/opt/bin/k3s agent --token=${NEW_TOKEN}\n`,
-            dropins: [{ name: "10-env.conf", contents: `[Service]\nEnvironment=K3S_AGENT_TOKEN=${NEW_TOKEN}\n` }],
+            dropins: [
+              { name: "10-env.conf", contents: `[Service]\nEnvironment=K3S_AGENT_TOKEN=${NEW_TOKEN}\n` },
+            ],
           },
         ],
       },
@@ -222,7 +254,10 @@ const CASES: readonly SecretCase[] = [
   {
     name: "a private key passed by the caller, in a file no rule knows",
     before: filesConfig([]),
-    after: one("/etc/homelab/notes.txt", `key follows\n${sshKey.privateKey.replace(/-----[^\n]*-----\n?/g, "")}`),
+    after: one(
+      "/etc/homelab/notes.txt",
+      `key follows\n${sshKey.privateKey.replace(/-----[^\n]*-----\n?/g, "")}`,
+    ),
     secrets: bodyLines(sshKey.privateKey),
     callerSecrets: [sshKey.privateKey],
   },
@@ -230,7 +265,10 @@ const CASES: readonly SecretCase[] = [
     name: "password hashes, HTTP header values, LUKS key files, proxy and source credentials",
     before: config({
       ignition: { proxy: { httpsProxy: `http://u:${PG_PASSWORD}@proxy:3128` } },
-      passwd: { users: [{ name: "core", passwordHash: `$6$${OLD_TOKEN}` }], groups: [{ name: "g", passwordHash: `$6$${OLD_TOKEN}` }] },
+      passwd: {
+        users: [{ name: "core", passwordHash: `$6$${OLD_TOKEN}` }],
+        groups: [{ name: "g", passwordHash: `$6$${OLD_TOKEN}` }],
+      },
       storage: {
         files: [
           {
@@ -246,7 +284,10 @@ const CASES: readonly SecretCase[] = [
     }),
     after: config({
       ignition: { proxy: { httpsProxy: `http://u:${VPN_AUTH}@proxy:3128` } },
-      passwd: { users: [{ name: "core", passwordHash: `$6$${NEW_TOKEN}` }], groups: [{ name: "g", passwordHash: `$6$${NEW_TOKEN}` }] },
+      passwd: {
+        users: [{ name: "core", passwordHash: `$6$${NEW_TOKEN}` }],
+        groups: [{ name: "g", passwordHash: `$6$${NEW_TOKEN}` }],
+      },
       storage: {
         files: [
           {
@@ -294,7 +335,9 @@ describe("no secret appears in any output", () => {
     for (const testCase of CASES) {
       const rendered = render(testCase.after, testCase.before, { secrets: testCase.callerSecrets ?? [] });
       for (const secret of testCase.secrets) {
-        expect(`${rendered.text}${rendered.json}`.includes(secret), `${testCase.name}: ${secret}`).toBe(false);
+        expect(`${rendered.text}${rendered.json}`.includes(secret), `${testCase.name}: ${secret}`).toBe(
+          false,
+        );
       }
     }
   });
