@@ -17,8 +17,6 @@ export type BytesResult =
  */
 export const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 export function isDataUrl(source: string): boolean {
   return /^data:/i.test(source);
 }
@@ -29,15 +27,33 @@ export function decodeDataUrl(url: string): BytesResult {
   const comma = url.indexOf(",");
   if (comma < 0) return { ok: false, reason: "data: URL without a comma before its data" };
   const meta = url.slice(5, comma);
-  const base64 = /;base64$/i.test(meta);
-  const unescaped = percentDecode(url.slice(comma + 1));
-  if (!unescaped.ok) return unescaped;
-  if (!base64) return unescaped;
-  const text = Buffer.from(unescaped.bytes).toString("latin1").replace(/\s+/g, "");
-  if (!BASE64.test(text) || text.replace(/=+$/, "").length % 4 === 1) {
-    return { ok: false, reason: "data: URL marked ;base64 holds no valid base64" };
-  }
-  return { ok: true, bytes: Buffer.from(text, "base64") };
+  const data = url.slice(comma + 1);
+  if (!/;base64$/i.test(meta)) return percentDecode(data);
+  // The usual case, plain base64 without escapes, stays in native code.
+  const text = data.includes("%") ? percentDecodedText(data) : data;
+  if (text === undefined) return { ok: false, reason: "invalid percent-escape in data: URL" };
+  const bytes = strictBase64(text) ?? strictBase64(text.replace(/\s+/g, ""));
+  if (bytes === undefined) return { ok: false, reason: "data: URL marked ;base64 holds no valid base64" };
+  return { ok: true, bytes };
+}
+
+/** Base64 (padded or not) decoded, or undefined when Node's lenient decoder would drop characters. */
+function strictBase64(text: string): Buffer | undefined {
+  const unpadded = withoutPadding(text);
+  if (unpadded.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(unpadded, "base64");
+  return withoutPadding(bytes.toString("base64")) === unpadded ? bytes : undefined;
+}
+
+function withoutPadding(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+function percentDecodedText(text: string): string | undefined {
+  const decoded = percentDecode(text);
+  return decoded.ok ? Buffer.from(decoded.bytes).toString("latin1") : undefined;
 }
 
 /** `%XX` escapes to bytes; other characters as their UTF-8 bytes. */

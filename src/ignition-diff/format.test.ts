@@ -71,6 +71,14 @@ describe("formatIgnitionDiff", () => {
     expect(text).not.toMatch(/[\u001b\u202e\r]/);
   });
 
+  it("a byte order mark added is a change, shown as an escape", () => {
+    const { text } = render(
+      config({ storage: { files: [file("/etc/bom", "a\n")] } }),
+      config({ storage: { files: [file("/etc/bom", "\ufeffa\n")] } }),
+    );
+    expect(text).toContain("+\\u{feff}a");
+  });
+
   it("binary contents as sizes and hashes, texts that lose their final newline marked", () => {
     const { text, json } = render(
       config({

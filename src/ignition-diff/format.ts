@@ -185,11 +185,14 @@ function formatContent(writer: Writer, content: ContentChange, entryAdded: boole
   writer.limited(3, body);
 }
 
-/** Control characters (and bidi overrides) as escapes, so file contents cannot drive the terminal. */
+/**
+ * Control characters, bidi overrides and invisible marks as escapes: file contents can neither
+ * drive the terminal nor hide a difference.
+ */
 function printable(text: string): string {
   return text.replace(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters to escape
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g,
     (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
   );
 }

@@ -45,7 +45,12 @@ export interface TextDiff {
 
 type Op = { readonly op: " " | "-" | "+"; readonly before: number; readonly after: number };
 
-/** The edit script from `before` to `after`, as indexes into both. */
+/**
+ * The edit script from `before` to `after`, as indexes into both. Common prefix and suffix are
+ * cut first; then lines that occur on one side only are set aside before Myers runs, since no
+ * longest common subsequence can use them: a file rewritten whole (a new CA bundle) costs
+ * nothing, and the result is the same minimal diff.
+ */
 function editScript(before: readonly MaskedLine[], after: readonly MaskedLine[]): Op[] {
   let prefix = 0;
   while (prefix < before.length && prefix < after.length && before[prefix]!.key === after[prefix]!.key)
@@ -57,29 +62,44 @@ function editScript(before: readonly MaskedLine[], after: readonly MaskedLine[])
     before[before.length - 1 - suffix]!.key === after[after.length - 1 - suffix]!.key
   )
     suffix++;
-  const ops: Op[] = [];
-  for (let i = 0; i < prefix; i++) ops.push({ op: " ", before: i, after: i });
   const middleBefore = before.slice(prefix, before.length - suffix).map((line) => line.key);
   const middleAfter = after.slice(prefix, after.length - suffix).map((line) => line.key);
-  let b = prefix;
-  let a = prefix;
-  const changes =
-    middleBefore.length === 0 || middleAfter.length === 0
-      ? undefined
-      : diffArrays(middleBefore, middleAfter, { maxEditLength: MAX_EDIT_LENGTH });
-  if (changes === undefined) {
-    for (let i = 0; i < middleBefore.length; i++) ops.push({ op: "-", before: b++, after: a });
-    for (let i = 0; i < middleAfter.length; i++) ops.push({ op: "+", before: b, after: a++ });
-  } else {
-    for (const change of changes) {
-      for (let i = 0; i < change.count; i++) {
-        if (change.removed) ops.push({ op: "-", before: b++, after: a });
-        else if (change.added) ops.push({ op: "+", before: b, after: a++ });
-        else ops.push({ op: " ", before: b++, after: a++ });
-      }
+
+  const inBefore = new Set(middleBefore);
+  const inAfter = new Set(middleAfter);
+  const sharedBefore = middleBefore.flatMap((key, index) => (inAfter.has(key) ? [index] : []));
+  const sharedAfter = middleAfter.flatMap((key, index) => (inBefore.has(key) ? [index] : []));
+  // Pairs of equal lines (indexes into the middles), in order.
+  const matches: [number, number][] = [];
+  if (sharedBefore.length > 0 && sharedAfter.length > 0) {
+    const changes = diffArrays(
+      sharedBefore.map((index) => middleBefore[index]!),
+      sharedAfter.map((index) => middleAfter[index]!),
+      { maxEditLength: MAX_EDIT_LENGTH },
+    );
+    let b = 0;
+    let a = 0;
+    for (const change of changes ?? []) {
+      if (change.removed) b += change.count;
+      else if (change.added) a += change.count;
+      else for (let i = 0; i < change.count; i++) matches.push([sharedBefore[b++]!, sharedAfter[a++]!]);
     }
   }
-  for (let i = 0; i < suffix; i++) ops.push({ op: " ", before: b++, after: a++ });
+
+  const ops: Op[] = [];
+  for (let i = 0; i < prefix; i++) ops.push({ op: " ", before: i, after: i });
+  let b = 0;
+  let a = 0;
+  const emitUntil = (nextBefore: number, nextAfter: number) => {
+    for (; b < nextBefore; b++) ops.push({ op: "-", before: prefix + b, after: prefix + a });
+    for (; a < nextAfter; a++) ops.push({ op: "+", before: prefix + b, after: prefix + a });
+  };
+  for (const [matchBefore, matchAfter] of matches) {
+    emitUntil(matchBefore, matchAfter);
+    ops.push({ op: " ", before: prefix + b++, after: prefix + a++ });
+  }
+  emitUntil(middleBefore.length, middleAfter.length);
+  for (let i = 0; i < suffix; i++) ops.push({ op: " ", before: prefix + b + i, after: prefix + a + i });
   return ops;
 }
 

@@ -165,6 +165,23 @@ describe("properties of diffIgnition", () => {
     );
   });
 
+  it("the diff is empty exactly when the decoded views are equal (no change goes unnoticed)", () => {
+    const viewKey = (value: unknown): string =>
+      JSON.stringify(value, (_key, item: unknown) => {
+        if (item instanceof Map) return [...item].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+        if (item instanceof Uint8Array) return Buffer.from(item).toString("hex");
+        return item;
+      });
+    fc.assert(
+      fc.property(ignition, ignition, (a, b) => {
+        const x = decoded(a);
+        const y = decoded(b);
+        expect(isEmptyIgnitionDiff(diffIgnition(x, y))).toBe(viewKey(x) === viewKey(y));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it("the output is deterministic", () => {
     fc.assert(
       fc.property(ignition, ignition, (a, b) => {
