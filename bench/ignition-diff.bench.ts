@@ -191,7 +191,10 @@ function render(version: Version) {
     environment,
     plan,
     deployKey: DEPLOY_KEY,
-    fluxRelease: { version: "v2.7.0", installManifest: { url: "https://example.invalid/install.yaml", sha256: sha256("x") } },
+    fluxRelease: {
+      version: "v2.7.0",
+      installManifest: { url: "https://example.invalid/install.yaml", sha256: sha256("x") },
+    },
   });
   const common: ExtraNodeFile[] = [
     { path: "/etc/ssl/certs/homelab-ca.pem", mode: 0o644, contents: caBundle(version.caSeed) },
