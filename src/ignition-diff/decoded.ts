@@ -3,6 +3,9 @@
  * would write, with inline contents decoded to bytes and merged configs folded in. A field that
  * the config leaves unset is `undefined` (Ignition's own default then applies on the node), so
  * "unset → 0644" stays visible as a change.
+ *
+ * This view holds the config's secrets in clear (the k3s token in config.yaml, keys, hashes):
+ * it is for `diffIgnition`, whose result is masked, and is never to be printed or serialized.
  */
 
 /**
