@@ -59,6 +59,8 @@ export const ERROR_CODES = {
   "tofu-failed": "OpenTofu or Terraform exited with an error",
   "run-in-progress": "Another homelab run holds the environment's lock",
   "not-applied": "The environment has not been applied yet",
+  "tofu-orphaned": "An OpenTofu run left by a stopped homelab is still running",
+  "state-backup-failed": "The OpenTofu state could not be backed up before an apply",
 
   // Cluster lifecycle
   "k3s-server-timeout": "The first k3s server did not answer in time",
