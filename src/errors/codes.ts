@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   "image-signature-invalid": "The Flatcar image does not match its OpenPGP signature",
   "image-unverifiable": "The Flatcar image has no signature to verify it with",
   "image-hash-mismatch": "The Flatcar image does not match the sha512 in homelab.lock.json",
+  "image-download-timeout": "A Flatcar download stalled",
+  "image-not-verified": "The Flatcar image OpenTofu would use has not been verified",
 
   // OpenTofu runner
   "tofu-failed": "OpenTofu or Terraform exited with an error",

@@ -1,5 +1,6 @@
 import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
 import { environmentArgument, stringOption, tofuOption, yesOption } from "../../lifecycle/options.js";
 import { confirmAndApply, planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
@@ -26,6 +27,7 @@ const command: CommandModule = {
         { environment, tofu: stringOption(options, "tofu"), command: `homelab apply ${environment}` },
         async ({ render, runner }) => {
           const name = render.plan.environment.name;
+          await verifiedImageStep(context, render);
           const plan = await planStep(
             context,
             runner,

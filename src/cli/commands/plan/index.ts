@@ -1,4 +1,5 @@
 import type { CommandModule } from "../../command.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
 import { environmentArgument, stringOption, tofuOption } from "../../lifecycle/options.js";
 import { planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
@@ -22,6 +23,7 @@ const command: CommandModule = {
         context,
         { environment, tofu: stringOption(options, "tofu"), command: `homelab plan ${environment}` },
         async ({ render, runner }) => {
+          await verifiedImageStep(context, render);
           const plan = await planStep(
             context,
             runner,

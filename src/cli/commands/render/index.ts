@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import type { CommandModule } from "../../command.js";
+import { warnIfUnsigned } from "../../lifecycle/image.js";
 import { environmentArgument } from "../../lifecycle/options.js";
 import { renderWithContext } from "../../lifecycle/render.js";
 import { renderResultData, renderSummary } from "./summary.js";
@@ -44,6 +45,7 @@ const command: CommandModule = {
       ...(typeof options.image === "string" ? { flatcarImage: options.image } : {}),
     });
     const imagePresent = await exists(result.flatcarImage);
+    if (typeof options.image === "string") warnIfUnsigned(context, result.flatcarImage);
     context.reporter.result(
       renderResultData(result, imagePresent),
       renderSummary(result, { cwd: context.cwd, home: context.paths.home, imagePresent }),
