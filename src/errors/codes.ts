@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   "lock-update-failed": "The lock file could not be refreshed",
   "secret-unsafe-permissions": "A secret file is readable by other users",
   "secret-invalid": "A secret file in homelab's state directory is damaged",
+  "secret-missing": "A secret of an applied environment is missing",
   "state-dir-unwritable": "homelab cannot write its state directory",
   "render-write-failed": "The rendered files cannot be written",
   "render-out-refused": "The render output directory holds something render did not write",

@@ -3,6 +3,7 @@ import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "n
 import { hostname as osHostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { HomelabError, isHomelabError } from "../errors/index.js";
+import { hasAppliedState } from "../state/applied.js";
 import type { StateLayout } from "../state/layout.js";
 import type { TofuBinary } from "./binary.js";
 import { type ChildOptions, type OutputStream, runCaptured, runLogged } from "./child-process.js";
@@ -406,14 +407,4 @@ function backupFailure(backupsDir: string, error: unknown): HomelabError {
   );
 }
 
-/** Whether a state file exists and records at least one resource. */
-export async function hasAppliedState(stateFile: string): Promise<boolean> {
-  const text = await readOptional(stateFile);
-  if (text === undefined) return false;
-  try {
-    const state = JSON.parse(text) as { resources?: unknown[] };
-    return Array.isArray(state.resources) && state.resources.length > 0;
-  } catch {
-    return true; // unreadable: let tofu report it rather than pretend nothing exists
-  }
-}
+export { hasAppliedState } from "../state/applied.js";

@@ -1,7 +1,14 @@
 import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
 import { verifiedImageStep } from "../../lifecycle/image.js";
-import { environmentArgument, stringOption, tofuOption, yesOption } from "../../lifecycle/options.js";
+import {
+  environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
+  stringOption,
+  tofuOption,
+  yesOption,
+} from "../../lifecycle/options.js";
 import { confirmAndApply, planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
 
@@ -12,7 +19,7 @@ import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command);
     yesOption(command, "apply").addHelpText(
       "after",
@@ -24,7 +31,12 @@ const command: CommandModule = {
     return keepTofuExitStatus(context, () =>
       withSession(
         context,
-        { environment, tofu: stringOption(options, "tofu"), command: `homelab apply ${environment}` },
+        {
+          environment,
+          tofu: stringOption(options, "tofu"),
+          command: `homelab apply ${environment}`,
+          render: newSecretsRender(options),
+        },
         async ({ render, runner }) => {
           const name = render.plan.environment.name;
           await verifiedImageStep(context, render);
