@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   "k3s-server-timeout": "The first k3s server did not answer in time",
   "k3s-join-timeout": "Nodes did not become Ready in time",
   "kubeconfig-fetch-failed": "The kubeconfig could not be fetched from the first server",
+  "kubeconfig-merge-failed": "The cluster could not be merged into your kubeconfig",
   "ssh-host-key-mismatch": "A node's SSH host key does not match the one homelab recorded",
   "node-not-found": "No node with that name in the environment",
   "replace-refused": "Replacing that node would destroy the cluster",

@@ -16,6 +16,7 @@ const GROUP_OR_WORLD_WRITABLE = 0o022;
  * Writes a secret so that no reader ever sees it half-written or readable by others: the
  * parent directory is created 0700, the bytes go to a temporary 0600 file in the same
  * directory (created exclusively), are flushed to disk, then renamed over the target.
+ * `mode` (default 0600) may change the owner's bits only.
  */
 /** Creates the directory (0700) when missing; `check`: refuse one others can get into. */
 async function ensureSecretDirectory(directory: string, check: boolean): Promise<void> {
@@ -54,12 +55,18 @@ function unwritable(path: string, error: unknown): HomelabError {
   });
 }
 
-export async function writeSecretFileAtomic(path: string, contents: string | Uint8Array): Promise<void> {
+export async function writeSecretFileAtomic(
+  path: string,
+  contents: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
   // Not checked here: also writes kubeconfigs into ~/.kube, which kubectl itself makes 0750.
   await ensureSecretDirectory(dirname(path), false);
   let temporary: string | undefined;
   try {
     temporary = await writeTemporary(path, contents);
+    // The owner's bits may differ (a kept mode); group and others never get access.
+    if ((mode & 0o777) !== 0o600) await chmod(temporary, mode & 0o700);
     await rename(temporary, path);
   } catch (error) {
     if (temporary) await rm(temporary, { force: true });
