@@ -60,6 +60,7 @@ export const ERROR_CODES = {
 
   // OpenTofu runner
   "tofu-failed": "OpenTofu or Terraform exited with an error",
+  "rendered-config-invalid": "The rendered OpenTofu configuration cannot be used",
   "run-in-progress": "Another homelab run holds the environment's lock",
   "not-applied": "The environment has not been applied yet",
   "tofu-orphaned": "An OpenTofu run left by a stopped homelab is still running",

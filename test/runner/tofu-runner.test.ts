@@ -132,6 +132,18 @@ describe("TofuRunner failures (real terraform)", () => {
     expect(workspace.lines.join("\n")).toContain("no_such_local");
   });
 
+  it("a rendered file edited into something that is not JSON is rendered-config-invalid, before tofu runs", async () => {
+    const workspace = await fixtureWorkspace();
+    await writeFile(join(workspace.workingDir, "main.tf.json"), "{ not json");
+    const failure = (await workspace
+      .runner()
+      .plan({ nodeNames })
+      .catch((error: unknown) => error)) as HomelabError;
+    expect(failure.code).toBe("rendered-config-invalid");
+    expect(failure.where?.file).toBe(join(workspace.workingDir, "main.tf.json"));
+    expect(workspace.lines).toEqual([]);
+  });
+
   it("refuses a configuration whose state would live in the rendered directory", async () => {
     const workspace = await fixtureWorkspace();
     await workspace.change((document) => {
@@ -142,6 +154,7 @@ describe("TofuRunner failures (real terraform)", () => {
       .plan({ nodeNames })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HomelabError);
+    expect((failure as HomelabError).code).toBe("rendered-config-invalid");
     expect((failure as HomelabError).message).toContain("not at");
     expect(workspace.lines).toEqual([]); // tofu never ran
   });
