@@ -18,6 +18,8 @@ export interface RenderStepOptions {
   readonly outDir?: string;
   /** `--image PATH`: the Flatcar image the OpenTofu config uploads (default: the cache's). */
   readonly flatcarImage?: string;
+  /** `--force`: create missing secrets even for an applied environment (see RenderOptions). */
+  readonly allowNewSecrets?: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function renderWithContext(
         : { flatcarImage: resolve(context.cwd, options.flatcarImage) }),
       ...(lock ? { lock } : {}),
       lockFile: LOCK_FILE_NAME,
+      ...(options.allowNewSecrets ? { allowNewSecrets: true } : {}),
     }),
   );
   for (const warning of result.warnings)

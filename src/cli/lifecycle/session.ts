@@ -35,12 +35,7 @@ export async function withSession<T>(
   const binary = await resolveTofu(context, options.tofu);
   const lockPath = stateLayout(render.stateDir).runLock;
   return withRunLock({ path: lockPath, holder: runLockHolder(context, options.command) }, async (lock) => {
-    if (lock.replacedStale) {
-      const stale = lock.replacedStale;
-      context.reporter.warn(
-        `took over a stale run lock left by \`${stale.command}\` (pid ${stale.pid}, started ${stale.startedAt}), which is no longer running`,
-      );
-    }
+    if (lock.staleNotice) context.reporter.warn(lock.staleNotice);
     return work({ render, lock: lockFile, runner: createRunner(context, render, binary) });
   });
 }

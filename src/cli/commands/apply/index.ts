@@ -1,6 +1,14 @@
 import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
-import { environmentArgument, stringOption, tofuOption, yesOption } from "../../lifecycle/options.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
+import {
+  environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
+  stringOption,
+  tofuOption,
+  yesOption,
+} from "../../lifecycle/options.js";
 import { confirmAndApply, planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
 
@@ -11,7 +19,7 @@ import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command);
     yesOption(command, "apply").addHelpText(
       "after",
@@ -23,9 +31,15 @@ const command: CommandModule = {
     return keepTofuExitStatus(context, () =>
       withSession(
         context,
-        { environment, tofu: stringOption(options, "tofu"), command: `homelab apply ${environment}` },
+        {
+          environment,
+          tofu: stringOption(options, "tofu"),
+          command: `homelab apply ${environment}`,
+          render: newSecretsRender(options),
+        },
         async ({ render, runner }) => {
           const name = render.plan.environment.name;
+          await verifiedImageStep(context, render);
           const plan = await planStep(
             context,
             runner,

@@ -1,5 +1,12 @@
 import type { CommandModule } from "../../command.js";
-import { environmentArgument, stringOption, tofuOption } from "../../lifecycle/options.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
+import {
+  environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
+  stringOption,
+  tofuOption,
+} from "../../lifecycle/options.js";
 import { planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
 
@@ -9,7 +16,7 @@ import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command).addHelpText(
       "after",
       "\nA node whose Ignition changed is shown as replaced: Ignition runs only at first boot, so the\nnode is rebuilt rather than left with its old configuration.\n\nExamples:\n  homelab plan\n  homelab plan production --json",
@@ -20,8 +27,14 @@ const command: CommandModule = {
     return keepTofuExitStatus(context, () =>
       withSession(
         context,
-        { environment, tofu: stringOption(options, "tofu"), command: `homelab plan ${environment}` },
+        {
+          environment,
+          tofu: stringOption(options, "tofu"),
+          command: `homelab plan ${environment}`,
+          render: newSecretsRender(options),
+        },
         async ({ render, runner }) => {
+          await verifiedImageStep(context, render);
           const plan = await planStep(
             context,
             runner,

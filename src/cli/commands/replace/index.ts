@@ -3,6 +3,7 @@ import { HomelabError } from "../../../errors/index.js";
 import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
 import { environmentOfNode, findNode } from "../../lifecycle/environment.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
 import {
   parseDuration,
   stringOption,
@@ -56,6 +57,7 @@ const command: CommandModule = {
         const { plan } = render;
         const node = findNode(plan, render.environmentFile, target);
         const preflight = await replacePreflight(context, runner, plan, target, force);
+        await verifiedImageStep(context, render);
 
         const saved = await planStep(
           context,

@@ -11,6 +11,8 @@ import { hostChecksStep } from "../../lifecycle/host-checks.js";
 import { ensureImageStep } from "../../lifecycle/image.js";
 import {
   environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
   parseDuration,
   stringOption,
   timeoutOption,
@@ -54,7 +56,7 @@ function usage(
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command);
     yesOption(command, "apply");
     timeoutOption(command)
@@ -96,7 +98,7 @@ const command: CommandModule = {
           environment,
           tofu: override,
           command: `homelab up ${environment}`,
-          ...(image === undefined ? {} : { render: { flatcarImage: image } }),
+          render: { ...newSecretsRender(options), ...(image === undefined ? {} : { flatcarImage: image }) },
         },
         async ({ render, runner }) => {
           const plan = render.plan;
