@@ -26,8 +26,8 @@ export const COMMANDS: readonly (StandardCommandEntry | RawCommandEntry)[] = [
     kind: "raw",
     name: "butane",
     group: "tools",
-    usage: "butane [--strict] [--pretty] [-d|--files-dir DIR] [-o FILE] [--check] [FILE]",
-    summary: "Compile a Butane config to Ignition (a drop-in for `butane` on flatcar configs)",
+    usage: "butane [--strict] [--pretty] [-d|--files-dir DIR] [-o FILE] [--check] [--json] [FILE]",
+    summary: "Compile a Butane config to Ignition (a drop-in for `butane` on flatcar and fcos configs)",
     load: async () => (await import("./commands/butane/index.js")).default,
   },
   {

@@ -25,6 +25,8 @@ export interface RenderStepOptions {
   readonly requested?: readonly string[];
   /** A rollout step's re-render: no step line, no warnings (the first render printed them). */
   readonly quiet?: boolean;
+  /** `--new-secrets`: create missing secrets even for an applied environment (see RenderOptions). */
+  readonly allowNewSecrets?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function renderWithContext(
       lockFile: LOCK_FILE_NAME,
       ...(options.release ? { release: options.release } : {}),
       ...(options.requested ? { requested: options.requested } : {}),
+      ...(options.allowNewSecrets ? { allowNewSecrets: true } : {}),
     });
   if (options.quiet) return { render: await render(), lock };
   const result = await context.reporter.step(`Rendering ${environment}`, render);

@@ -13,6 +13,7 @@ import {
   writeLock,
 } from "../../../lock/index.js";
 import type { CommandModule } from "../../command.js";
+import { downloadTimeouts } from "../../lifecycle/image.js";
 
 function describeEntry(entry: LockedEnvironment): string[] {
   return [
@@ -67,6 +68,7 @@ const command: CommandModule = {
                   fetch: (url, init) => fetch(url, init),
                   signingKeys,
                   now: () => context.date(),
+                  timeouts: downloadTimeouts(context),
                 }),
               );
       }

@@ -6,7 +6,14 @@ import {
   scaleDownRefusal,
 } from "../../../rollout/index.js";
 import type { CommandModule } from "../../command.js";
-import { environmentArgument, stringOption, tofuOption } from "../../lifecycle/options.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
+import {
+  environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
+  stringOption,
+  tofuOption,
+} from "../../lifecycle/options.js";
 import { planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
 
@@ -17,7 +24,7 @@ import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command).addHelpText(
       "after",
       "\nA node whose Ignition changed is rebuilt: Ignition runs only at first boot. Rebuilds roll one\n" +
@@ -35,8 +42,10 @@ const command: CommandModule = {
           tofu: stringOption(options, "tofu"),
           command: `homelab plan ${environment}`,
           mutating: false,
+          render: newSecretsRender(options),
         },
         async ({ render, runner }) => {
+          await verifiedImageStep(context, render);
           const rollout = render.rollout;
           const refusal =
             migrationRefusal(render.applied, render.plan.environment.name, render.environmentFile) ??
