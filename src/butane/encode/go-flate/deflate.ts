@@ -1,0 +1,265 @@
+import { BlockWriter, LENGTH_SHIFT, MATCH_FLAG } from "./block-writer.js";
+
+/**
+ * DEFLATE (RFC 1951) exactly as Go's compress/flate writes it at BestCompression (level 9),
+ * for the whole input given to one Write and then Close, which is how Butane calls it
+ * (base/util/url.go MakeDataURL). Byte-identical output needs Go's every choice, so this
+ * follows its algorithm step for step: the same hash, hash chains, window shifts, lazy
+ * matching, block boundaries and block types (see docs/01-butane-ignition.md).
+ */
+
+const WINDOW_SIZE = 1 << 15;
+const WINDOW_MASK = WINDOW_SIZE - 1;
+/** Go fills a window of twice the match window and slides it by half. */
+const BUFFER_SIZE = 2 * WINDOW_SIZE;
+/** Go emits matches of 4 bytes or more only (and 4-byte ones only up to 4096 back). */
+const MIN_MATCH = 4;
+const MAX_MATCH = 258;
+/** Lookahead the matcher wants before it works on, short of the end of input. */
+const MIN_LOOKAHEAD = MIN_MATCH + MAX_MATCH;
+const HASH_BITS = 17;
+const HASH_SIZE = 1 << HASH_BITS;
+const HASH_MULTIPLIER = 0x1e35a7bd;
+/** Hash chain entries are positions plus an offset that is rebased once it passes this. */
+const MAX_HASH_OFFSET = 1 << 24;
+/** Tokens per block, at most (Go's maxFlateBlockTokens). */
+const MAX_BLOCK_TOKENS = 1 << 14;
+const NO_BLOCK_START = 0x7fffffff;
+
+/** Level 9 in Go's table of levels. */
+const LEVEL_9 = {
+  /** A search that already has a match this long tries only a quarter of the chain. */
+  good: 32,
+  /** No lazy search for a better match after one this long. */
+  lazy: 258,
+  /** Stop searching once a match is this long. */
+  nice: 258,
+  /** Hash chain entries tried per search. */
+  chain: 4096,
+} as const;
+
+/** Go's hash4: the first four bytes, big-endian, times a constant, top 17 bits. */
+function hash4(b: Uint8Array, i: number): number {
+  const word = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+  return Math.imul(word, HASH_MULTIPLIER) >>> (32 - HASH_BITS);
+}
+
+/**
+ * The compressor's tables are large (about 700 KB) and Butane compresses one file after the
+ * other, so they are made once, on first use, and cleared between runs.
+ */
+class Compressor {
+  private readonly window = new Uint8Array(BUFFER_SIZE);
+  /** Per hash: the latest position with that hash, plus `hashOffset` (0: none). */
+  private readonly hashHead = new Int32Array(HASH_SIZE);
+  /** Per position in the window: the previous position with the same hash, plus `hashOffset`. */
+  private readonly hashPrev = new Int32Array(WINDOW_SIZE);
+  private readonly tokens = new Uint32Array(MAX_BLOCK_TOKENS + 1);
+  private readonly writer = new BlockWriter();
+  /** How much of the tables the previous run touched: positions hashed, or -1 for "all". */
+  private dirty = 0;
+
+  private hashOffset = 1;
+  private chainHead = -1;
+  private index = 0;
+  private windowEnd = 0;
+  private blockStart = 0;
+  private tokenCount = 0;
+  /** Lazy matching: the byte at index − 1 is still to be decided. */
+  private byteAvailable = false;
+  private length = MIN_MATCH - 1;
+  private offset = 0;
+  private maxInsertIndex = 0;
+
+  compress(input: Uint8Array): Uint8Array {
+    this.clear();
+    // Room for text compressed about 2:1; the writer grows for anything larger.
+    this.writer.reset((input.length >> 1) + 64);
+    this.dirty = input.length <= WINDOW_SIZE ? input.length : -1;
+    // Go's Writer.Write: alternately process the window and refill it, until all is in.
+    for (let taken = 0; taken < input.length; ) {
+      this.step(false);
+      taken += this.fill(input, taken);
+    }
+    // Writer.Close: process the rest, then the final empty stored block.
+    this.step(true);
+    return this.writer.finish();
+  }
+
+  private clear(): void {
+    if (this.dirty === -1) {
+      this.hashHead.fill(0);
+      this.hashPrev.fill(0);
+    } else if (this.dirty > 0) {
+      // A short input only touched the slots of the positions it hashed: recompute those.
+      const last = this.dirty - MIN_MATCH;
+      for (let i = 0; i <= last; i++) this.hashHead[hash4(this.window, i)] = 0;
+      this.hashPrev.fill(0, 0, this.dirty);
+    }
+    this.dirty = 0;
+    this.hashOffset = 1;
+    this.chainHead = -1;
+    this.index = 0;
+    this.windowEnd = 0;
+    this.blockStart = 0;
+    this.tokenCount = 0;
+    this.byteAvailable = false;
+    this.length = MIN_MATCH - 1;
+    this.offset = 0;
+    this.maxInsertIndex = 0;
+  }
+
+  /** Go's fillDeflate: slide the window once the matcher is deep into it, then copy in. */
+  private fill(input: Uint8Array, from: number): number {
+    if (this.index >= BUFFER_SIZE - MIN_LOOKAHEAD) {
+      this.window.copyWithin(0, WINDOW_SIZE, BUFFER_SIZE);
+      this.index -= WINDOW_SIZE;
+      this.windowEnd -= WINDOW_SIZE;
+      // A block that began in the half slid out can no longer be stored.
+      this.blockStart = this.blockStart >= WINDOW_SIZE ? this.blockStart - WINDOW_SIZE : NO_BLOCK_START;
+      this.hashOffset += WINDOW_SIZE;
+      if (this.hashOffset > MAX_HASH_OFFSET) this.rebaseHashes();
+    }
+    const n = Math.min(input.length - from, BUFFER_SIZE - this.windowEnd);
+    this.window.set(input.subarray(from, from + n), this.windowEnd);
+    this.windowEnd += n;
+    return n;
+  }
+
+  private rebaseHashes(): void {
+    const delta = this.hashOffset - 1;
+    this.hashOffset -= delta;
+    this.chainHead -= delta;
+    for (const table of [this.hashPrev, this.hashHead]) {
+      for (let i = 0; i < table.length; i++) {
+        const v = table[i]!;
+        table[i] = v > delta ? v - delta : 0;
+      }
+    }
+  }
+
+  /** Ends the current block at `index` (a window position). */
+  private flushBlock(index: number): void {
+    const input = this.blockStart <= index ? this.window.subarray(this.blockStart, index) : undefined;
+    this.blockStart = index;
+    this.writer.writeBlock(this.tokens, this.tokenCount, input);
+    this.tokenCount = 0;
+  }
+
+  private insertHash(i: number): void {
+    const hash = hash4(this.window, i);
+    this.hashPrev[i & WINDOW_MASK] = this.hashHead[hash]!;
+    this.hashHead[hash] = i + this.hashOffset;
+  }
+
+  /** Go's deflate step with lazy matching; `final` is Go's `sync` (no more input to wait for). */
+  private step(final: boolean): void {
+    if (this.windowEnd - this.index < MIN_LOOKAHEAD && !final) return;
+    const window = this.window;
+    const hashHead = this.hashHead;
+    const hashPrev = this.hashPrev;
+    const tokens = this.tokens;
+    this.maxInsertIndex = this.windowEnd - (MIN_MATCH - 1);
+    for (;;) {
+      const index = this.index;
+      const lookahead = this.windowEnd - index;
+      if (lookahead < MIN_LOOKAHEAD) {
+        if (!final) return;
+        if (lookahead === 0) {
+          if (this.byteAvailable) {
+            tokens[this.tokenCount++] = window[index - 1]!;
+            this.byteAvailable = false;
+          }
+          if (this.tokenCount > 0) this.flushBlock(index);
+          return;
+        }
+      }
+      if (index < this.maxInsertIndex) {
+        const hash = hash4(window, index);
+        this.chainHead = hashHead[hash]!;
+        hashPrev[index & WINDOW_MASK] = this.chainHead;
+        hashHead[hash] = index + this.hashOffset;
+      }
+      const prevLength = this.length;
+      const prevOffset = this.offset;
+      this.length = MIN_MATCH - 1;
+      this.offset = 0;
+      const minIndex = Math.max(index - WINDOW_SIZE, 0);
+      if (
+        this.chainHead - this.hashOffset >= minIndex &&
+        lookahead > prevLength &&
+        prevLength < LEVEL_9.lazy
+      ) {
+        this.findMatch(index, this.chainHead - this.hashOffset, lookahead);
+      }
+      if (prevLength >= MIN_MATCH && this.length <= prevLength) {
+        // The match that began at index − 1 is not beaten: emit it.
+        tokens[this.tokenCount++] = MATCH_FLAG + ((prevLength - 3) << LENGTH_SHIFT) + (prevOffset - 1);
+        // index and index − 1 are hashed already; hash the rest of the match.
+        const end = index + prevLength - 1;
+        for (let i = index + 1; i < end; i++) if (i < this.maxInsertIndex) this.insertHash(i);
+        this.index = end;
+        this.byteAvailable = false;
+        this.length = MIN_MATCH - 1;
+        if (this.tokenCount === MAX_BLOCK_TOKENS) this.flushBlock(end);
+      } else {
+        if (this.byteAvailable) {
+          tokens[this.tokenCount++] = window[index - 1]!;
+          if (this.tokenCount === MAX_BLOCK_TOKENS) this.flushBlock(index);
+        }
+        this.index = index + 1;
+        this.byteAvailable = true;
+      }
+    }
+  }
+
+  /**
+   * Go's findMatch for a search that starts with no match (length 3): walks the hash chain
+   * from `head`, newest first, keeping the longest match; sets `length` and `offset`.
+   */
+  private findMatch(pos: number, head: number, lookahead: number): void {
+    const window = this.window;
+    const hashPrev = this.hashPrev;
+    const hashOffset = this.hashOffset;
+    const longest = Math.min(MAX_MATCH, lookahead);
+    const nice = Math.min(LEVEL_9.nice, longest);
+    let length = MIN_MATCH - 1;
+    let offset = 0;
+    let tries = length >= LEVEL_9.good ? LEVEL_9.chain >> 2 : LEVEL_9.chain;
+    let endByte = window[pos + length]!;
+    const minIndex = pos - WINDOW_SIZE;
+    for (let i = head; tries > 0; tries--) {
+      if (window[i + length] === endByte) {
+        let n = 0;
+        while (n < longest && window[i + n] === window[pos + n]) n++;
+        if (n > length && (n > MIN_MATCH || pos - i <= 4096)) {
+          length = n;
+          offset = pos - i;
+          if (n >= nice) break;
+          endByte = window[pos + n]!;
+        }
+      }
+      // The slot of the oldest position in the window has been reused already.
+      if (i === minIndex) break;
+      i = hashPrev[i & WINDOW_MASK]! - hashOffset;
+      if (i < minIndex || i < 0) break;
+    }
+    if (offset !== 0) {
+      this.length = length;
+      this.offset = offset;
+    }
+  }
+}
+
+let compressor: Compressor | undefined;
+
+/** Raw DEFLATE of `input`, byte for byte what Go's flate.NewWriter(w, 9), Write, Close produce. */
+export function deflateLikeGo(input: Uint8Array): Uint8Array {
+  return deflateIntoScratch(input).slice();
+}
+
+/** As deflateLikeGo, in a buffer that the next call reuses. */
+export function deflateIntoScratch(input: Uint8Array): Uint8Array {
+  compressor ??= new Compressor();
+  return compressor.compress(input);
+}
