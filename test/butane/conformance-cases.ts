@@ -17,12 +17,15 @@ export interface ConformanceCase {
 
 const read = (p: string): string => (existsSync(p) ? readFileSync(p, "utf8") : "");
 
-export function loadCases(): ConformanceCase[] {
-  return readdirSync(CASES_DIR)
-    .filter((name) => existsSync(join(CASES_DIR, name, "config.bu")))
+/** Reference runs whose gzip payloads must match byte for byte too (Go's deflate output). */
+export const GZIP_CASES_DIR = join(import.meta.dirname, "..", "fixtures", "butane-gzip-conformance");
+
+export function loadCases(casesDir = CASES_DIR): ConformanceCase[] {
+  return readdirSync(casesDir)
+    .filter((name) => existsSync(join(casesDir, name, "config.bu")))
     .sort()
     .map((name) => {
-      const dir = join(CASES_DIR, name);
+      const dir = join(casesDir, name);
       return {
         name,
         dir,

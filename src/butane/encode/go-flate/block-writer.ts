@@ -30,6 +30,10 @@ export const MAX_STORED_BLOCK = 65535;
 /** Marks the end of the run-length coded code lengths in `codegen`. */
 const CODEGEN_END = 255;
 
+/** Output scratch space beyond this is let go after a run, not kept for the next one. */
+const KEPT_BUFFER_BYTES = 1 << 20;
+const EMPTY = new Uint8Array(0);
+
 let fixedLiteral: HuffmanCode | undefined;
 let fixedDistance: HuffmanCode | undefined;
 
@@ -39,7 +43,7 @@ let fixedDistance: HuffmanCode | undefined;
  * with Go's size estimates and tie-breaks, and Go's run-length coding of the code lengths.
  */
 export class BlockWriter {
-  private out = new Uint8Array(0);
+  private out = new Uint8Array(4096);
   private pos = 0;
   /** Pending bits, least significant first; fewer than 8 between calls. */
   private bits = 0;
@@ -54,10 +58,10 @@ export class BlockWriter {
   private readonly distanceCode = new HuffmanCode(DISTANCE_SYMBOLS);
   private readonly codeLengthCode = new HuffmanCode(CODE_LENGTH_SYMBOLS);
 
-  /** Starts a new stream, expecting about `expectedBytes` of output. */
-  reset(expectedBytes: number): void {
-    this.out = new Uint8Array(Math.max(64, expectedBytes));
-    this.pos = 0;
+  /** Starts a new stream, leaving `headerBytes` free at the start of the output. */
+  reset(headerBytes: number): void {
+    if (this.out.length > KEPT_BUFFER_BYTES) this.out = new Uint8Array(4096);
+    this.pos = headerBytes;
     this.bits = 0;
     this.bitCount = 0;
   }
@@ -70,7 +74,8 @@ export class BlockWriter {
   writeBlock(tokens: Uint32Array, count: number, input: Uint8Array | undefined): void {
     tokens[count++] = END_OF_BLOCK;
     const { literalFreq, distanceFreq } = this;
-    const { literals, distances } = this.countTokens(tokens, count);
+    this.countTokens(tokens, count);
+    const { literals, distances } = this;
 
     const storable = input !== undefined && input.length <= MAX_STORED_BLOCK;
     // Length and distance extra bits cost the same in both Huffman forms; Go adds them only
@@ -82,9 +87,10 @@ export class BlockWriter {
     for (let code = 4; code < distances; code++)
       extraBits += distanceFreq[code]! * DISTANCE_EXTRA_BITS[code]!;
 
-    const fixed = fixedCodes();
+    fixedLiteral ??= new HuffmanCode(FIXED_LITERAL_LENGTH_SYMBOLS).setLengths(fixedLiteralLength);
+    fixedDistance ??= new HuffmanCode(DISTANCE_SYMBOLS).setLengths(() => FIXED_DISTANCE_LENGTH);
     const fixedSize =
-      3 + fixed.literal.bitLength(literalFreq) + fixed.distance.bitLength(distanceFreq) + extraBits;
+      3 + fixedLiteral.bitLength(literalFreq) + fixedDistance.bitLength(distanceFreq) + extraBits;
 
     this.makeCodegen(literals, distances);
     this.codeLengthCode.build(this.codeLengthFreq, 7);
@@ -107,7 +113,7 @@ export class BlockWriter {
       this.writeTokens(tokens, count, this.literalCode, this.distanceCode);
     } else {
       this.writeBits(2, 3); // not final, fixed codes
-      this.writeTokens(tokens, count, fixed.literal, fixed.distance);
+      this.writeTokens(tokens, count, fixedLiteral, fixedDistance);
     }
   }
 
@@ -122,14 +128,23 @@ export class BlockWriter {
     this.pos += input.length;
   }
 
-  /** Ends the stream as Go's Writer.Close does, with an empty final stored block; returns it. */
-  finish(): Uint8Array {
-    this.writeStored(new Uint8Array(0), true);
-    return this.out.subarray(0, this.pos);
+  /**
+   * Ends the stream as Go's Writer.Close does, with an empty final stored block, and returns
+   * the output (after the reserved header bytes, with `trailerBytes` more room at the end).
+   * It is scratch space: valid until the next reset.
+   */
+  finish(trailerBytes: number): Uint8Array {
+    this.writeStored(EMPTY, true);
+    this.reserve(trailerBytes);
+    return this.out.subarray(0, this.pos + trailerBytes);
   }
 
-  /** Counts symbol frequencies; returns how many literal/length and distance codes to send. */
-  private countTokens(tokens: Uint32Array, count: number): { literals: number; distances: number } {
+  /** How many literal/length and distance codes the current block sends. */
+  private literals = 0;
+  private distances = 0;
+
+  /** Counts symbol frequencies and builds the block's codes. */
+  private countTokens(tokens: Uint32Array, count: number): void {
     const { literalFreq, distanceFreq } = this;
     literalFreq.fill(0);
     distanceFreq.fill(0);
@@ -155,7 +170,8 @@ export class BlockWriter {
     }
     this.literalCode.build(literalFreq, 15);
     this.distanceCode.build(distanceFreq, 15);
-    return { literals, distances };
+    this.literals = literals;
+    this.distances = distances;
   }
 
   /**
@@ -335,10 +351,4 @@ export class BlockWriter {
     grown.set(this.out.subarray(0, this.pos));
     this.out = grown;
   }
-}
-
-function fixedCodes(): { literal: HuffmanCode; distance: HuffmanCode } {
-  fixedLiteral ??= new HuffmanCode(FIXED_LITERAL_LENGTH_SYMBOLS).setLengths(fixedLiteralLength);
-  fixedDistance ??= new HuffmanCode(DISTANCE_SYMBOLS).setLengths(() => FIXED_DISTANCE_LENGTH);
-  return { literal: fixedLiteral, distance: fixedDistance };
 }

@@ -71,10 +71,10 @@ class Compressor {
   private offset = 0;
   private maxInsertIndex = 0;
 
-  compress(input: Uint8Array): Uint8Array {
+  /** DEFLATE of `input` at [headerBytes, length − trailerBytes) of a scratch buffer. */
+  compress(input: Uint8Array, headerBytes: number, trailerBytes: number): Uint8Array {
     this.clear();
-    // Room for text compressed about 2:1; the writer grows for anything larger.
-    this.writer.reset((input.length >> 1) + 64);
+    this.writer.reset(headerBytes);
     this.dirty = input.length <= WINDOW_SIZE ? input.length : -1;
     // Go's Writer.Write: alternately process the window and refill it, until all is in.
     for (let taken = 0; taken < input.length; ) {
@@ -83,7 +83,7 @@ class Compressor {
     }
     // Writer.Close: process the rest, then the final empty stored block.
     this.step(true);
-    return this.writer.finish();
+    return this.writer.finish(trailerBytes);
   }
 
   private clear(): void {
@@ -91,10 +91,11 @@ class Compressor {
       this.hashHead.fill(0);
       this.hashPrev.fill(0);
     } else if (this.dirty > 0) {
-      // A short input only touched the slots of the positions it hashed: recompute those.
+      // A short input only touched the hash heads of the positions it hashed: recompute
+      // those. Its hashPrev entries need no clearing: an entry is only ever read for a
+      // position on a hash chain, which was inserted, so written, in the same run.
       const last = this.dirty - MIN_MATCH;
       for (let i = 0; i <= last; i++) this.hashHead[hash4(this.window, i)] = 0;
-      this.hashPrev.fill(0, 0, this.dirty);
     }
     this.dirty = 0;
     this.hashOffset = 1;
@@ -255,11 +256,14 @@ let compressor: Compressor | undefined;
 
 /** Raw DEFLATE of `input`, byte for byte what Go's flate.NewWriter(w, 9), Write, Close produce. */
 export function deflateLikeGo(input: Uint8Array): Uint8Array {
-  return deflateIntoScratch(input).slice();
+  return deflateIntoScratch(input, 0, 0).slice();
 }
 
-/** As deflateLikeGo, in a buffer that the next call reuses. */
-export function deflateIntoScratch(input: Uint8Array): Uint8Array {
+/**
+ * As deflateLikeGo, framed: the DEFLATE stream starts at `headerBytes` of the returned
+ * buffer, which has `trailerBytes` free at its end. The buffer is reused by the next call.
+ */
+export function deflateIntoScratch(input: Uint8Array, headerBytes: number, trailerBytes: number): Uint8Array {
   compressor ??= new Compressor();
-  return compressor.compress(input);
+  return compressor.compress(input, headerBytes, trailerBytes);
 }

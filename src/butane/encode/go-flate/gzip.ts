@@ -8,14 +8,18 @@ import { deflateIntoScratch } from "./deflate.js";
  * the CRC-32 and the length mod 2^32, little-endian.
  */
 const HEADER = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255);
+const TRAILER_BYTES = 8;
 
 export function gzipLikeGo(input: Uint8Array): Uint8Array {
-  const deflated = deflateIntoScratch(input);
-  const out = new Uint8Array(HEADER.length + deflated.length + 8);
+  const scratch = deflateIntoScratch(input, HEADER.length, TRAILER_BYTES);
+  const out = scratch.slice();
   out.set(HEADER, 0);
-  out.set(deflated, HEADER.length);
-  const trailer = new DataView(out.buffer, out.byteOffset + HEADER.length + deflated.length, 8);
-  trailer.setUint32(0, crc32(input), true);
-  trailer.setUint32(4, input.length >>> 0, true);
+  const end = out.length - TRAILER_BYTES;
+  const crc = crc32(input);
+  const size = input.length >>> 0;
+  for (let i = 0; i < 4; i++) {
+    out[end + i] = crc >>> (8 * i);
+    out[end + 4 + i] = size >>> (8 * i);
+  }
   return out;
 }
