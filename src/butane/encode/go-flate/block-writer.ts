@@ -90,15 +90,18 @@ export class BlockWriter {
     fixedLiteral ??= new HuffmanCode(FIXED_LITERAL_LENGTH_SYMBOLS).setLengths(fixedLiteralLength);
     fixedDistance ??= new HuffmanCode(DISTANCE_SYMBOLS).setLengths(() => FIXED_DISTANCE_LENGTH);
     const fixedSize =
-      3 + fixedLiteral.bitLength(literalFreq) + fixedDistance.bitLength(distanceFreq) + extraBits;
+      3 +
+      fixedLiteral.bitLength(literalFreq, literals) +
+      fixedDistance.bitLength(distanceFreq, distances) +
+      extraBits;
 
     this.makeCodegen(literals, distances);
     this.codeLengthCode.build(this.codeLengthFreq, 7);
     const codeLengthsListed = this.codeLengthsListed();
     const dynamicSize =
       this.dynamicHeaderSize(codeLengthsListed) +
-      this.literalCode.bitLength(literalFreq) +
-      this.distanceCode.bitLength(distanceFreq) +
+      this.literalCode.bitLength(literalFreq, literals) +
+      this.distanceCode.bitLength(distanceFreq, distances) +
       extraBits;
 
     const useDynamic = dynamicSize < fixedSize;
@@ -168,8 +171,8 @@ export class BlockWriter {
       distanceFreq[0] = 1;
       distances = 1;
     }
-    this.literalCode.build(literalFreq, 15);
-    this.distanceCode.build(distanceFreq, 15);
+    this.literalCode.build(literalFreq, 15, literals);
+    this.distanceCode.build(distanceFreq, 15, distances);
     this.literals = literals;
     this.distances = distances;
   }

@@ -3,31 +3,30 @@
  *
  * Many code-length assignments are optimal for the same frequencies; byte-identical output
  * needs the one Go picks. Go sorts the used symbols by (frequency, symbol), counts how many
- * symbols get each length with a lazy boundary package-merge (Katajainen, Moffat and Turpin),
- * gives the shortest lengths to the most frequent symbols of that order, and numbers the
- * codes canonically (RFC 1951 §3.2.2). One or two used symbols all get length 1.
+ * symbols get each length with a package-merge limited to `maxBits` levels (a lazy boundary
+ * package-merge, Katajainen, Moffat and Turpin, whose choices are those of the plain
+ * package-merge below, ties going to the package), gives the shortest lengths to the most
+ * frequent symbols in that order, and numbers the codes canonically (RFC 1951 §3.2.2). One or
+ * two used symbols all get length 1.
  */
 
-const NO_MORE = 0x7fffffff; // Go's math.MaxInt32 sentinel: "nothing left on this level"
+const NO_MORE = 0x7fffffff;
 const MAX_LEVELS = 17;
+/** A level's list: the n leaves and at most n − 1 packages. */
+const LIST_STRIDE = 2 * 287;
 
 // Scratch space shared by every code: building is synchronous and never re-entered.
-// Frequencies are token counts of one block (at most 16,385), so sums of them stay far below
-// the sentinel and everything fits 32-bit integers.
+// Frequencies are token counts of one block (at most 16,385), so sums of a few hundred of them
+// stay far below NO_MORE and everything fits 32-bit integers.
 const sortKeys = new Int32Array(287);
 const sortedFreq = new Int32Array(287);
-const lastFreq = new Int32Array(MAX_LEVELS);
-const nextLeafFreq = new Int32Array(MAX_LEVELS);
-const nextPairFreq = new Int32Array(MAX_LEVELS);
-const needed = new Int32Array(MAX_LEVELS);
-/** Leaves left of (and including) each level's last node, on that level. */
-const ownLeaves = new Int32Array(MAX_LEVELS);
-/** The record holding the same counts for the ancestors of a level's last node, or -1. */
-const below = new Int32Array(MAX_LEVELS);
-/** Records: a level's leaf count and the record of the level below it, or -1 (all zero). */
-const MAX_RECORDS = 16 * 286; // at most n − 1 pairs are taken on each level
-const recordLeaves = new Int32Array(MAX_RECORDS);
-const recordBelow = new Int32Array(MAX_RECORDS);
+/** Weight of each item of each level's list, in order. */
+const itemWeight = new Int32Array(MAX_LEVELS * LIST_STRIDE);
+/** Leaves among the first i items of each level's list (index i, 0…length). */
+const leavesBefore = new Int32Array(MAX_LEVELS * (LIST_STRIDE + 1));
+const listLength = new Int32Array(MAX_LEVELS);
+/** The level whose list a level has (levels above the point where lists repeat share it). */
+const listOf = new Int32Array(MAX_LEVELS);
 const symbolsOfLength = new Int32Array(MAX_LEVELS);
 const nextCode = new Int32Array(MAX_LEVELS);
 
@@ -42,11 +41,15 @@ export class HuffmanCode {
     this.codes = new Uint16Array(size);
   }
 
-  /** Rebuilds the code for `freq` (one count per symbol, `size` of them), no code over `maxBits`. */
-  build(freq: Int32Array, maxBits: number): void {
-    const { lengths, size } = this;
+  /**
+   * Rebuilds the code for `freq` (a count per symbol), no code over `maxBits`. Symbols from
+   * `count` on have a zero count (the default: all have a count).
+   */
+  build(freq: Int32Array, maxBits: number, count = this.size): void {
+    const { lengths } = this;
+    lengths.fill(0, count);
     let used = 0;
-    for (let symbol = 0; symbol < size; symbol++) {
+    for (let symbol = 0; symbol < count; symbol++) {
       const f = freq[symbol]!;
       lengths[symbol] = 0;
       if (f !== 0) sortKeys[used++] = (f << 9) | symbol;
@@ -54,7 +57,7 @@ export class HuffmanCode {
     if (used <= 2) {
       // Go's special case: each used symbol gets one bit, numbered in symbol order.
       let code = 0;
-      for (let symbol = 0; symbol < size; symbol++) {
+      for (let symbol = 0; symbol < count; symbol++) {
         if (freq[symbol] === 0) continue;
         lengths[symbol] = 1;
         this.codes[symbol] = code++;
@@ -72,13 +75,13 @@ export class HuffmanCode {
         lengths[key & 511] = bits;
       }
     }
-    this.assignCanonicalCodes(limit);
+    this.assignCanonicalCodes(limit, count);
   }
 
-  /** Bits needed to write symbols with these counts (the first `size` entries of `freq`). */
-  bitLength(freq: Int32Array): number {
+  /** Bits needed to write symbols with these counts; symbols from `count` on have none. */
+  bitLength(freq: Int32Array, count = this.size): number {
     let total = 0;
-    for (let symbol = 0; symbol < this.size; symbol++) total += freq[symbol]! * this.lengths[symbol]!;
+    for (let symbol = 0; symbol < count; symbol++) total += freq[symbol]! * this.lengths[symbol]!;
     return total;
   }
 
@@ -92,19 +95,20 @@ export class HuffmanCode {
     }
     symbolsOfLength.fill(0);
     for (let symbol = 0; symbol < this.size; symbol++) symbolsOfLength[this.lengths[symbol]!]!++;
-    this.assignCanonicalCodes(longest);
+    this.assignCanonicalCodes(longest, this.size);
     return this;
   }
 
-  private assignCanonicalCodes(longest: number): void {
-    const { lengths, codes, size } = this;
+  /** Numbers the codes of symbols below `count` canonically (the others have length 0). */
+  private assignCanonicalCodes(longest: number, count: number): void {
+    const { lengths, codes } = this;
     let code = 0;
     symbolsOfLength[0] = 0;
     for (let bits = 1; bits <= longest; bits++) {
       code = (code + symbolsOfLength[bits - 1]!) << 1;
       nextCode[bits] = code;
     }
-    for (let symbol = 0; symbol < size; symbol++) {
+    for (let symbol = 0; symbol < count; symbol++) {
       const bits = lengths[symbol]!;
       if (bits === 0) continue;
       codes[symbol] = reverseBits(nextCode[bits]!++, bits);
@@ -123,84 +127,81 @@ function reverseBits(value: number, bits: number): number {
 
 /**
  * How many of the `n` sorted symbols (frequencies in `sortedFreq`) get each code length, in
- * `symbolsOfLength[1…]`; returns the longest length. Each level of the package-merge keeps
- * only its last node and a look-ahead of the next leaf and the next pair from the level below.
+ * `symbolsOfLength[1…]`; returns the longest length.
  *
- * Go keeps, per level, the leaf counts of all the ancestors of the level's last node and
- * copies the level below's whenever it takes a pair. The same counts are kept here as a
- * shared linked list (a level's own count, then a pointer to a snapshot of the level below),
- * which makes taking a pair one record instead of up to 15 copies.
+ * Level 1's list is the leaves; each level above merges the leaves with packages of pairs of
+ * consecutive items of the level below, by weight, a package before a leaf of equal weight.
+ * The top level selects its first 2n − 2 items; the packages among them select twice as many
+ * items of the level below, and so on down. A leaf's code has as many bits as the levels that
+ * select it. Once a level's list equals the one below, every list above is the same too.
  */
 function countLengths(n: number, maxBitsWanted: number): number {
-  sortedFreq[n] = NO_MORE;
   // No tree over n leaves is deeper than n − 1.
   const maxBits = Math.min(maxBitsWanted, n - 1);
-  const rarest = sortedFreq[0]!;
-  const second = sortedFreq[1]!;
-  const third = sortedFreq[2]!;
-  // Every level starts as if its first two nodes were the two rarest leaves; level 0 is a
-  // stand-in that never supplies a pair.
-  for (let level = 0; level <= maxBits + 1; level++) {
-    lastFreq[level] = second;
-    nextLeafFreq[level] = third;
-    nextPairFreq[level] = rarest + second;
-    needed[level] = 0;
-    ownLeaves[level] = 2;
-    below[level] = -1;
+  const rowOfCounts = LIST_STRIDE + 1;
+  for (let i = 0; i < n; i++) {
+    itemWeight[LIST_STRIDE + i] = sortedFreq[i]!;
+    leavesBefore[rowOfCounts + i + 1] = i + 1;
   }
-  ownLeaves[0] = 0;
-  nextPairFreq[1] = NO_MORE;
-  // The top level needs 2n − 2 nodes in all; two are already there.
-  needed[maxBits] = 2 * n - 4;
-
-  let records = 0;
-  let level = maxBits;
-  for (;;) {
-    const nextLeaf = nextLeafFreq[level]!;
-    const nextPair = nextPairFreq[level]!;
-    if (nextPair === NO_MORE && nextLeaf === NO_MORE) {
-      // Out of leaves and pairs: close this level for good and go up.
-      needed[level] = 0;
-      nextPairFreq[level + 1] = NO_MORE;
-      level++;
+  leavesBefore[rowOfCounts] = 0;
+  listLength[1] = n;
+  listOf[1] = 1;
+  let repeating = 0;
+  for (let level = 2; level <= maxBits; level++) {
+    if (repeating !== 0) {
+      listOf[level] = repeating;
       continue;
     }
-    const previous = lastFreq[level]!;
-    let last: number;
-    if (nextLeaf < nextPair) {
-      const leaves = ownLeaves[level]! + 1;
-      last = nextLeaf;
-      ownLeaves[level] = leaves;
-      nextLeafFreq[level] = sortedFreq[leaves]!;
-    } else {
-      // A tie goes to the pair, as in Go. The new last node's ancestors below are the level
-      // below's, as they stand now.
-      last = nextPair;
-      recordLeaves[records] = ownLeaves[level - 1]!;
-      recordBelow[records] = below[level - 1]!;
-      below[level] = records++;
-      needed[level - 1] = 2;
+    const below = (level - 1) * LIST_STRIDE;
+    const list = level * LIST_STRIDE;
+    const counts = level * rowOfCounts;
+    const packages = listLength[level - 1]! >> 1;
+    let leaf = 0;
+    let pkg = 0;
+    let length = 0;
+    let leaves = 0;
+    let leafWeight = sortedFreq[0]!;
+    let packageWeight = packages > 0 ? itemWeight[below]! + itemWeight[below + 1]! : NO_MORE;
+    leavesBefore[counts] = 0;
+    while (leaf < n || pkg < packages) {
+      if (leafWeight < packageWeight) {
+        itemWeight[list + length] = leafWeight;
+        leaves++;
+        leafWeight = ++leaf < n ? sortedFreq[leaf]! : NO_MORE;
+      } else {
+        itemWeight[list + length] = packageWeight;
+        packageWeight =
+          ++pkg < packages ? itemWeight[below + 2 * pkg]! + itemWeight[below + 2 * pkg + 1]! : NO_MORE;
+      }
+      leavesBefore[counts + ++length] = leaves;
     }
-    lastFreq[level] = last;
-    if (--needed[level]! === 0) {
-      if (level === maxBits) break;
-      nextPairFreq[level + 1] = previous + last;
-      level++;
-    } else {
-      // A pair was used up: refill the levels below first.
-      while (needed[level - 1]! > 0) level--;
-    }
+    listLength[level] = length;
+    listOf[level] = level;
+    if (length === listLength[level - 1] && sameList(level, length)) repeating = level;
   }
 
-  // A leaf's code has as many bits as the levels it is counted on: those counted on the top
-  // level but not the one below get 1 bit, and so on down the chain.
-  let leaves = ownLeaves[maxBits]!;
-  let record = below[maxBits]!;
-  for (let bits = 1; bits <= maxBits; bits++) {
-    const leavesBelow = record >= 0 ? recordLeaves[record]! : 0;
-    symbolsOfLength[bits] = leaves - leavesBelow;
-    leaves = leavesBelow;
-    record = record >= 0 ? recordBelow[record]! : -1;
+  // Walk down from the top: a leaf selected on the top level but not the one below has 1 bit…
+  let selected = 2 * n - 2;
+  let leavesAbove = 0;
+  for (let level = maxBits, bits = 0; level >= 1; level--, bits++) {
+    const leaves = leavesBefore[listOf[level]! * rowOfCounts + selected]!;
+    if (bits > 0) symbolsOfLength[bits] = leavesAbove - leaves;
+    leavesAbove = leaves;
+    selected = 2 * (selected - leaves);
   }
+  symbolsOfLength[maxBits] = leavesAbove;
   return maxBits;
+}
+
+/** Whether `level`'s list (of `length` items) is the one below it, item for item. */
+function sameList(level: number, length: number): boolean {
+  const list = level * LIST_STRIDE;
+  const below = list - LIST_STRIDE;
+  const counts = level * (LIST_STRIDE + 1);
+  const countsBelow = counts - (LIST_STRIDE + 1);
+  for (let i = 0; i < length; i++) {
+    if (itemWeight[list + i] !== itemWeight[below + i]) return false;
+    if (leavesBefore[counts + i + 1] !== leavesBefore[countsBelow + i + 1]) return false;
+  }
+  return true;
 }
