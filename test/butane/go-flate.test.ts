@@ -146,13 +146,21 @@ describe("round trip through Node's zlib", () => {
   });
 
   it("gives the same bytes when called again (no state leaks between runs)", () => {
-    const large = makeInput({ kind: "mixture", size: 150000, seed: 3 });
-    const small = makeInput({ kind: "words", size: 900, seed: 4 });
-    const first = sha256(gzipLikeGo(small));
-    gzipLikeGo(large);
-    expect(sha256(gzipLikeGo(small))).toBe(first);
-    gzipLikeGo(small);
-    expect(sha256(gzipLikeGo(small))).toBe(first);
+    // Small (own hash table), up to a window (cleaned by rehashing), beyond (cleared whole).
+    const inputs = [
+      makeInput({ kind: "words", size: 900, seed: 4 }),
+      makeInput({ kind: "mixture", size: 20000, seed: 5 }),
+      makeInput({ kind: "mixture", size: 150000, seed: 3 }),
+      makeInput({ kind: "alphabet", size: 4096, seed: 6 }),
+    ];
+    const first = inputs.map((bytes) => sha256(gzipLikeGo(bytes)));
+    for (const order of [
+      [2, 0, 1, 3],
+      [1, 1, 3, 2, 2, 0],
+      [3, 1, 0, 2],
+    ]) {
+      for (const i of order) expect(sha256(gzipLikeGo(inputs[i]!))).toBe(first[i]);
+    }
   });
 });
 

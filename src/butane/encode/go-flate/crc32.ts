@@ -1,6 +1,6 @@
 /**
  * CRC-32 (ISO 3309, as gzip's trailer wants it). node:zlib has crc32 too, but loading zlib
- * costs `homelab butane` about 2 ms of start-up, a noticeable part of its budget.
+ * costs `homelab butane` 1–2 ms of start-up, a noticeable part of its budget.
  */
 let table: Int32Array | undefined;
 

@@ -22,6 +22,12 @@ const HASH_SIZE = 1 << HASH_BITS;
 const HASH_MULTIPLIER = 0x1e35a7bd;
 /** Hash chain entries are positions plus an offset that is rebased once it passes this. */
 const MAX_HASH_OFFSET = 1 << 24;
+/**
+ * Inputs up to this size hash into a table of 2^12 heads instead of Go's 2^17: see
+ * Compressor.heads. It must not exceed the chain length searched (4096).
+ */
+const SMALL_INPUT = 4096;
+const SMALL_HASH_BITS = 12;
 /** Tokens per block, at most (Go's maxFlateBlockTokens). */
 const MAX_BLOCK_TOKENS = 1 << 14;
 const NO_BLOCK_START = 0x7fffffff;
@@ -45,19 +51,35 @@ function hash4(b: Uint8Array, i: number): number {
 }
 
 /**
- * The compressor's tables are large (about 700 KB) and Butane compresses one file after the
- * other, so they are made once, on first use, and cleared between runs.
+ * The compressor's tables are large (the 2^17 hash heads alone take 512 KB) and Butane
+ * compresses one file after the other, so they are made once, on first use, and reused.
  */
 class Compressor {
   private readonly window = new Uint8Array(BUFFER_SIZE);
-  /** Per hash: the latest position with that hash, plus `hashOffset` (0: none). */
-  private readonly hashHead = new Int32Array(HASH_SIZE);
-  /** Per position in the window: the previous position with the same hash, plus `hashOffset`. */
+  /**
+   * Per position in the window: the previous position on its hash chain, plus `hashOffset`.
+   * Never cleared between runs: an entry is read only for a position on a chain, which was
+   * inserted (so written) in the same run, and not for one a window back, whose entry a newer
+   * position has taken (Go stops the search there).
+   */
   private readonly hashPrev = new Int32Array(WINDOW_SIZE);
   private readonly tokens = new Uint32Array(MAX_BLOCK_TOKENS + 1);
   private readonly writer = new BlockWriter();
-  /** How much of the tables the previous run touched: positions hashed, or -1 for "all". */
-  private dirty = 0;
+  /**
+   * Per hash: the latest position with that hash, plus `hashOffset` (0: none), in Go's 2^17
+   * table, or for a small input in 2^12 heads (the hash's top 12 bits). Sharing a chain
+   * changes nothing then: a position with another hash differs in its first 4 bytes, so it
+   * never makes a match, chains stay newest first, so the window checks stop the search where
+   * Go's would, and an input of at most 4096 bytes has too few positions to use up the 4096
+   * tries Go allows. The small table keeps the 512 KB one untouched, and out of the CPU
+   * caches, for the short files most configs have.
+   */
+  private readonly smallHeads = new Int32Array(1 << SMALL_HASH_BITS);
+  private heads: Int32Array = this.smallHeads;
+  private headShift = 0;
+  private largeHeads: Int32Array | undefined;
+  /** Whether largeHeads holds entries of an earlier run (-1), or is all zero (0). */
+  private largeDirty = 0;
 
   private hashOffset = 1;
   private chainHead = -1;
@@ -73,9 +95,8 @@ class Compressor {
 
   /** DEFLATE of `input` at [headerBytes, length − trailerBytes) of a scratch buffer. */
   compress(input: Uint8Array, headerBytes: number, trailerBytes: number): Uint8Array {
-    this.clear();
+    this.clear(input.length);
     this.writer.reset(headerBytes);
-    this.dirty = input.length <= WINDOW_SIZE ? input.length : -1;
     // Go's Writer.Write: alternately process the window and refill it, until all is in.
     for (let taken = 0; taken < input.length; ) {
       this.step(false);
@@ -83,21 +104,27 @@ class Compressor {
     }
     // Writer.Close: process the rest, then the final empty stored block.
     this.step(true);
+    if (this.heads === this.largeHeads && input.length <= WINDOW_SIZE) {
+      // The window still holds the input: clear just the heads it set.
+      for (let i = 0; i + MIN_MATCH <= input.length; i++) this.heads[hash4(this.window, i)] = 0;
+      this.largeDirty = 0;
+    }
     return this.writer.finish(trailerBytes);
   }
 
-  private clear(): void {
-    if (this.dirty === -1) {
-      this.hashHead.fill(0);
-      this.hashPrev.fill(0);
-    } else if (this.dirty > 0) {
-      // A short input only touched the hash heads of the positions it hashed: recompute
-      // those. Its hashPrev entries need no clearing: an entry is only ever read for a
-      // position on a hash chain, which was inserted, so written, in the same run.
-      const last = this.dirty - MIN_MATCH;
-      for (let i = 0; i <= last; i++) this.hashHead[hash4(this.window, i)] = 0;
+  /** Go's reset: empty tables and a fresh state, with the heads table for `inputLength`. */
+  private clear(inputLength: number): void {
+    if (inputLength <= SMALL_INPUT) {
+      this.heads = this.smallHeads.fill(0);
+      this.headShift = HASH_BITS - SMALL_HASH_BITS;
+    } else {
+      this.largeHeads ??= new Int32Array(HASH_SIZE);
+      if (this.largeDirty !== 0) this.largeHeads.fill(0);
+      // Dirty until the run ends and cleans up after itself.
+      this.largeDirty = -1;
+      this.heads = this.largeHeads;
+      this.headShift = 0;
     }
-    this.dirty = 0;
     this.hashOffset = 1;
     this.chainHead = -1;
     this.index = 0;
@@ -131,7 +158,7 @@ class Compressor {
     const delta = this.hashOffset - 1;
     this.hashOffset -= delta;
     this.chainHead -= delta;
-    for (const table of [this.hashPrev, this.hashHead]) {
+    for (const table of [this.hashPrev, this.heads]) {
       for (let i = 0; i < table.length; i++) {
         const v = table[i]!;
         table[i] = v > delta ? v - delta : 0;
@@ -148,16 +175,17 @@ class Compressor {
   }
 
   private insertHash(i: number): void {
-    const hash = hash4(this.window, i);
-    this.hashPrev[i & WINDOW_MASK] = this.hashHead[hash]!;
-    this.hashHead[hash] = i + this.hashOffset;
+    const slot = hash4(this.window, i) >>> this.headShift;
+    this.hashPrev[i & WINDOW_MASK] = this.heads[slot]!;
+    this.heads[slot] = i + this.hashOffset;
   }
 
   /** Go's deflate step with lazy matching; `final` is Go's `sync` (no more input to wait for). */
   private step(final: boolean): void {
     if (this.windowEnd - this.index < MIN_LOOKAHEAD && !final) return;
     const window = this.window;
-    const hashHead = this.hashHead;
+    const heads = this.heads;
+    const headShift = this.headShift;
     const hashPrev = this.hashPrev;
     const tokens = this.tokens;
     this.maxInsertIndex = this.windowEnd - (MIN_MATCH - 1);
@@ -176,10 +204,10 @@ class Compressor {
         }
       }
       if (index < this.maxInsertIndex) {
-        const hash = hash4(window, index);
-        this.chainHead = hashHead[hash]!;
+        const slot = hash4(window, index) >>> headShift;
+        this.chainHead = heads[slot]!;
         hashPrev[index & WINDOW_MASK] = this.chainHead;
-        hashHead[hash] = index + this.hashOffset;
+        heads[slot] = index + this.hashOffset;
       }
       const prevLength = this.length;
       const prevOffset = this.offset;
