@@ -38,7 +38,10 @@ export function loadCases(casesDir = CASES_DIR): ConformanceCase[] {
     });
 }
 
-/** Replaces gzip data URLs by their decoded content: Go's deflate bytes differ from zlib's. */
+/**
+ * Replaces gzip data URLs by their decoded content: the README's rule, which lets gzip bytes
+ * differ. Ours do not (gzip-conformance.test.ts holds them to the byte).
+ */
 export function normalizeGzip(text: string): string {
   return text.replace(/"data:;base64,([A-Za-z0-9+/=]+)"/g, (m, b64: string) => {
     try {
