@@ -8,9 +8,9 @@ import {
   distanceCode,
   END_OF_BLOCK,
   FIRST_LENGTH_SYMBOL,
-  FIXED_DISTANCE_LENGTH,
   FIXED_LITERAL_LENGTH_SYMBOLS,
-  fixedLiteralLength,
+  fixedDistanceLengths,
+  fixedLiteralLengths,
   LENGTH_BASE,
   LENGTH_EXTRA_BITS,
   LITERAL_LENGTH_SYMBOLS,
@@ -87,8 +87,8 @@ export class BlockWriter {
     for (let code = 4; code < distances; code++)
       extraBits += distanceFreq[code]! * DISTANCE_EXTRA_BITS[code]!;
 
-    fixedLiteral ??= new HuffmanCode(FIXED_LITERAL_LENGTH_SYMBOLS).setLengths(fixedLiteralLength);
-    fixedDistance ??= new HuffmanCode(DISTANCE_SYMBOLS).setLengths(() => FIXED_DISTANCE_LENGTH);
+    fixedLiteral ??= new HuffmanCode(FIXED_LITERAL_LENGTH_SYMBOLS).setLengths(fixedLiteralLengths());
+    fixedDistance ??= new HuffmanCode(DISTANCE_SYMBOLS).setLengths(fixedDistanceLengths());
     const fixedSize =
       3 +
       fixedLiteral.bitLength(literalFreq, literals) +

@@ -85,16 +85,16 @@ export class HuffmanCode {
     return total;
   }
 
-  /** Sets fixed lengths (the fixed block type) and numbers them canonically. */
-  setLengths(lengthOf: (symbol: number) => number): this {
+  /** Takes the given code lengths (the fixed block type's) and numbers them canonically. */
+  setLengths(lengths: Uint8Array): this {
+    this.lengths.set(lengths);
+    symbolsOfLength.fill(0);
     let longest = 0;
     for (let symbol = 0; symbol < this.size; symbol++) {
-      const bits = lengthOf(symbol);
-      this.lengths[symbol] = bits;
+      const bits = lengths[symbol]!;
+      symbolsOfLength[bits]!++;
       if (bits > longest) longest = bits;
     }
-    symbolsOfLength.fill(0);
-    for (let symbol = 0; symbol < this.size; symbol++) symbolsOfLength[this.lengths[symbol]!]!++;
     this.assignCanonicalCodes(longest, this.size);
     return this;
   }
@@ -116,13 +116,13 @@ export class HuffmanCode {
   }
 }
 
+/** The low `bits` bits of `value` in reverse order (DEFLATE sends Huffman codes high bit first). */
 function reverseBits(value: number, bits: number): number {
-  let reversed = 0;
-  for (let i = 0; i < bits; i++) {
-    reversed = (reversed << 1) | (value & 1);
-    value >>= 1;
-  }
-  return reversed;
+  let v = ((value >> 1) & 0x5555) | ((value & 0x5555) << 1);
+  v = ((v >> 2) & 0x3333) | ((v & 0x3333) << 2);
+  v = ((v >> 4) & 0x0f0f) | ((v & 0x0f0f) << 4);
+  v = ((v >> 8) & 0x00ff) | ((v & 0x00ff) << 8);
+  return v >> (16 - bits);
 }
 
 /**

@@ -61,10 +61,13 @@ export function distanceCode(xoffset: number): number {
 }
 
 /** Code lengths of the fixed Huffman block type (RFC 1951 §3.2.6). */
-export function fixedLiteralLength(symbol: number): number {
-  if (symbol < 144) return 8;
-  if (symbol < 256) return 9;
-  if (symbol < 280) return 7;
-  return 8;
+export function fixedLiteralLengths(): Uint8Array {
+  return new Uint8Array(FIXED_LITERAL_LENGTH_SYMBOLS)
+    .fill(8, 0, 144)
+    .fill(9, 144, 256)
+    .fill(7, 256, 280)
+    .fill(8, 280);
 }
-export const FIXED_DISTANCE_LENGTH = 5;
+export function fixedDistanceLengths(): Uint8Array {
+  return new Uint8Array(DISTANCE_SYMBOLS).fill(5);
+}
