@@ -210,6 +210,8 @@ export async function executeRollout(
     "Applying creations and changes that keep every machine up",
     () => effects.apply([]),
   );
+  const creations = rollout.nodes.filter((node) => node.change.kind === "create").map((node) => node.name);
+  if (creations.length > 0) await effects.recordApplied(creations);
   const steps = rollSteps(rollout, options);
   for (const [index, group] of steps.entries()) {
     const rest = steps.slice(index + 1).flat();

@@ -9,6 +9,7 @@ import {
 } from "../../rollout/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
+import { ignitionChanges, ignitionData, ignitionLines, recordAppliedIgnition } from "./ignition-changes.js";
 import { confirmAndApply, confirmPlan, planStep, summaryData } from "./plan-flow.js";
 import { type RollCommandOptions, rollEnvironment } from "./roll.js";
 import type { Session } from "./session.js";
@@ -62,15 +63,23 @@ export async function applyEnvironment(
       nodes: render.plan.nodes,
       knownHosts: layout.knownHosts,
     });
+    // Nothing was held back: every node's machine runs the Ignition just written.
+    await recordAppliedIgnition(
+      render,
+      layout,
+      render.plan.nodes.map((node) => node.name),
+    );
     return { applied, render, data: { plan: summaryData(saved.summary), rollout: rolloutData(rollout) } };
   }
 
   // What the first step applies, then the whole roll, then one question for all of it.
+  const changes = await ignitionChanges(render, layout);
   await session.rerender(RELEASE_NONE);
   const first = await planStep(context, runner, { nodeNames }, `Planning ${name} (creations first)`);
-  context.reporter.info(formatRollout(rollout, { steps }), {
+  context.reporter.info(formatRollout(rollout, { steps, ignition: ignitionLines(changes) }), {
     event: "rollout",
     rollout: rolloutData(rollout),
+    ignition: ignitionData(changes),
   });
   const count = steps.flat().length;
   const confirmed = await confirmPlan(

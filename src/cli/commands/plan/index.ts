@@ -5,7 +5,9 @@ import {
   rollSteps,
   scaleDownRefusal,
 } from "../../../rollout/index.js";
+import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
+import { ignitionChanges, ignitionData, ignitionLines } from "../../lifecycle/ignition-changes.js";
 import { verifiedImageStep } from "../../lifecycle/image.js";
 import {
   environmentArgument,
@@ -58,8 +60,10 @@ const command: CommandModule = {
           const plan = await planStep(context, runner, { nodeNames }, `Planning ${environment}`);
           await runner.discard(plan);
           const steps = rollSteps(rollout);
-          context.reporter.info(formatRollout(rollout, { steps }), {
+          const changes = await ignitionChanges(render, stateLayout(render.stateDir));
+          context.reporter.info(formatRollout(rollout, { steps, ignition: ignitionLines(changes) }), {
             event: "rollout",
+            ignition: ignitionData(changes),
             rollout: rolloutData(rollout),
           });
           const next =
