@@ -43,8 +43,12 @@ function machines() {
 const failOnce = process.env.HOMELAB_TEST_FAIL_APPLY_FILE;
 if (args[0] === "apply" && failOnce && existsSync(failOnce)) {
   const node = readFileSync(failOnce, "utf8").trim();
-  const plan = spawnSync(terraform, ["show", "-json", args[args.length - 1]], { encoding: "utf8" });
-  if (plan.stdout.includes(`"${node}"`)) {
+  const plan =
+    node === ""
+      ? { stdout: "{}" }
+      : spawnSync(terraform, ["show", "-json", args[args.length - 1]], { encoding: "utf8" });
+  const changes = JSON.parse(plan.stdout || "{}").resource_changes ?? [];
+  if (changes.some((change) => change.index === node && !change.change.actions.includes("no-op"))) {
     writeFileSync(failOnce, "");
     process.stderr.write(`standin-tofu: injected apply failure for ${node}\n`);
     process.exit(1);

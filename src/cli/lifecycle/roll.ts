@@ -232,7 +232,10 @@ export async function rollEnvironment(
       }
     },
     drain: async (node) => {
-      await drainNode({ api: await cluster(), node, timeoutMs: options.timeoutMs, clock: gate.clock });
+      const client = await cluster();
+      // Resuming after a removal: a Node that is gone has nothing left to drain.
+      if ((await client.readNode(node)) === undefined) return;
+      await drainNode({ api: client, node, timeoutMs: options.timeoutMs, clock: gate.clock });
     },
     remove: async (node) => {
       const client = await cluster();
