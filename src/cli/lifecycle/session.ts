@@ -1,9 +1,15 @@
 import { basename, extname } from "node:path";
-import { HomelabError } from "../../errors/index.js";
+import { HomelabError, isHomelabError } from "../../errors/index.js";
 import type { LockFile } from "../../lock/index.js";
 import type { RenderResult } from "../../render/index.js";
 import type { Release } from "../../rollout/index.js";
-import { TofuFailedError, type TofuRunner, withRunLock } from "../../runner/index.js";
+import {
+  acquireRunLock,
+  type RunLock,
+  type RunLockOptions,
+  TofuFailedError,
+  type TofuRunner,
+} from "../../runner/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
 import { environmentStateDir } from "../paths.js";
@@ -47,12 +53,41 @@ export async function withEnvironmentRunLock<T>(
   environment: string,
   command: string,
   work: () => Promise<T>,
+  options: { readonly waitMs?: number } = {},
 ): Promise<T> {
   const lockPath = stateLayout(environmentStateDir(context.paths, lockNameOf(environment))).runLock;
-  return withRunLock({ path: lockPath, holder: runLockHolder(context, command) }, async (lock) => {
+  const lock = await acquireWaiting(
+    { path: lockPath, holder: runLockHolder(context, command) },
+    context,
+    options.waitMs ?? 0,
+  );
+  try {
     if (lock.staleNotice) context.reporter.warn(lock.staleNotice);
-    return work();
-  });
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * The run lock, waiting up to `waitMs` while another run holds it: a `render` waits for another
+ * short render; the commands that apply refuse at once (`waitMs` 0), naming the holder.
+ */
+async function acquireWaiting(
+  options: RunLockOptions,
+  context: CliContext,
+  waitMs: number,
+): Promise<RunLock> {
+  const started = context.now();
+  for (;;) {
+    try {
+      return await acquireRunLock(options);
+    } catch (error) {
+      if (!isHomelabError(error) || error.code !== "run-in-progress" || context.now() - started >= waitMs)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /**
