@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   "env-memory-too-low": "A node has less memory than k3s needs",
   "env-ssh-key-not-found": "An SSH public key file named by the environment cannot be read",
   "env-snippet-invalid": "A Butane snippet of the environment does not compile",
+  "env-host-unknown": "A node is pinned to a host the environment does not define",
+  "env-host-duplicate": "Two hosts of the environment have the same libvirt URI",
+  "env-multi-host-nat": "An environment on several hosts uses a NAT network, which is host-local",
 
   // Lock file and secrets
   "lock-invalid": "homelab.lock.json cannot be read",
