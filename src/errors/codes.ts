@@ -58,6 +58,12 @@ export const ERROR_CODES = {
   "image-unverifiable": "The Flatcar image has no signature to verify it with",
   "image-hash-mismatch": "The Flatcar image does not match the sha512 in homelab.lock.json",
 
+  // Artifacts delivered to the nodes (k3s, Flux's manifest, air-gap images)
+  "artifact-download-failed": "An artifact could not be downloaded into the cache",
+  "artifact-hash-mismatch": "An artifact does not match the sha256 in homelab.lock.json",
+  "artifact-not-cached": "An artifact the environment needs is not in the cache",
+  "offline-remote-source": "An offline environment's Ignition would download something",
+
   // OpenTofu runner
   "tofu-failed": "OpenTofu or Terraform exited with an error",
   "run-in-progress": "Another homelab run holds the environment's lock",
