@@ -118,7 +118,16 @@ export async function writeTarImage(
   const done: { name: string; bytes: number; sha256: string }[] = [];
   try {
     for (const entry of sorted) {
-      const stats = await stat(entry.source);
+      const stats = await stat(entry.source).catch((error: NodeJS.ErrnoException) => {
+        throw new HomelabError(
+          "artifact-not-cached",
+          `${entry.label ?? entry.name} cannot be read from ${entry.source}: ${error.code ?? error.message}`,
+          {
+            ...(entry.recordedAt ? { where: entry.recordedAt } : {}),
+            fix: `Run \`homelab artifacts${entry.environment ? ` ${entry.environment}` : ""}\` to fetch it again, then retry.`,
+          },
+        );
+      });
       await write(ustarHeader(entry.name, entry.mode, stats.size));
       const hash = createHash("sha256");
       let bytes = 0;

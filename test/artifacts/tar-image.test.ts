@@ -114,6 +114,20 @@ describe("writeTarImage", () => {
     expect(readdirSync(dir).sort()).toEqual(["bad", "good"]);
   });
 
+  it("refuses a source that vanished since it was verified, as not cached", async () => {
+    const dir = scratch("tar-missing");
+    await expect(
+      writeTarImage(
+        [{ name: "k3s", mode: 0o755, source: join(dir, "gone"), sha256: "0".repeat(64), environment: "lab" }],
+        join(dir, "v.tar"),
+      ),
+    ).rejects.toMatchObject({
+      code: "artifact-not-cached",
+      fix: expect.stringContaining("homelab artifacts lab"),
+    });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("refuses names a node's shell would have to quote, and sizes ustar cannot state", () => {
     expect(() => ustarHeader("../etc/shadow", 0o644, 1)).toThrow(RangeError);
     expect(() => ustarHeader("two words", 0o644, 1)).toThrow(RangeError);
