@@ -23,6 +23,12 @@ function describeEntry(entry: LockedEnvironment): string[] {
     `  k3s       ${entry.k3s.version}`,
     `            ${entry.k3s.binary.url}`,
     `            sha256 ${entry.k3s.binary.sha256}`,
+    ...(entry.k3s.airgapImages
+      ? [
+          `            air-gap images ${entry.k3s.airgapImages.url}`,
+          `            sha256 ${entry.k3s.airgapImages.sha256}`,
+        ]
+      : []),
     `  provider  ${entry.provider.source} ${entry.provider.version}`,
     ...(entry.flux ? [`  flux      ${entry.flux.version}`] : []),
   ];
