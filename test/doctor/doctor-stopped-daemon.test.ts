@@ -4,12 +4,13 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createHostProbes, runDoctor } from "../../src/doctor/index.js";
 import { EnvironmentSchema } from "../../src/environment/schema.js";
 import { domainStates } from "../../src/libvirt/index.js";
 import { planCluster } from "../../src/plan/index.js";
 import { libvirtdRunning, TEST_LIBVIRT_URI, withLibvirtdStopped } from "../support/libvirtd.js";
+import { describeWithTools, LIBVIRT_TOOLS } from "../support/real-tools.js";
 
 const root = join(import.meta.dirname, "..", "..");
 let scratch: string;
@@ -33,7 +34,7 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe("doctor with libvirtd stopped", () => {
+describeWithTools(LIBVIRT_TOOLS, "doctor with libvirtd stopped", () => {
   it(
     "fails clearly (library and CLI), and libvirt answers again afterwards",
     async () => {

@@ -3,11 +3,12 @@
  * terraform_data fixture with the real terraform, and known_hosts with the real ssh-keygen.
  */
 import { stat, writeFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { applyPlan, confirmAndApply, confirmPlan } from "../../src/cli/lifecycle/plan-flow.js";
 import type { HomelabError } from "../../src/errors/index.js";
 import { generateSshKeyPair } from "../../src/secrets/index.js";
 import { ensureKnownHostsFile, recordedHostKeys } from "../../src/ssh/index.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { createTestContext } from "./cli-harness.js";
 import { FIXTURE_NODES, fixtureWorkspace } from "./fixture.js";
 
@@ -26,7 +27,7 @@ const planQuestion = {
   question: "Apply these changes to development?",
 };
 
-describe("confirmation before apply", () => {
+describeWithTools(["terraform"], "confirmation before apply", () => {
   it("refuses without a terminal and without --yes, and deletes the saved plan", async () => {
     const workspace = await fixtureWorkspace();
     const runner = workspace.runner();
@@ -94,7 +95,7 @@ describe("confirmation before apply", () => {
   });
 });
 
-describe("host keys of rebuilt nodes (real ssh-keygen)", () => {
+describeWithTools(["terraform", "ssh-keygen"], "host keys of rebuilt nodes (real ssh-keygen)", () => {
   it("forgets the replaced node's address after apply, keeps the others", async () => {
     const { workspace, runner } = await appliedWorkspace();
     const knownHosts = `${workspace.layout.dir}/ssh/known_hosts`;
