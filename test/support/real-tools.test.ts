@@ -43,7 +43,9 @@ describe("the table of real tools", () => {
       "missing real tools: ignition-validate (Debian package ignition), ignition (Debian package ignition), " +
         "sshd (Debian package openssh-server); apt-get install -y ignition openssh-server",
     );
-    expect(missingToolsMessage(["terraform"])).toMatch(/^missing real tools: terraform \(not a Debian package: /);
+    expect(missingToolsMessage(["terraform"])).toMatch(
+      /^missing real tools: terraform \(not a Debian package: /,
+    );
   });
 
   it("is CI's (requires every tool) when CI is set or HOMELAB_REQUIRE_REAL_TOOLS=1", () => {
@@ -63,7 +65,8 @@ describe("the table of real tools", () => {
   it("is what .ci/run installs: every Debian package of the table", () => {
     const ci = readFileSync(`${repository}/.ci/run`, "utf8");
     for (const name of Object.keys(REAL_TOOLS) as RealToolName[]) {
-      for (const pkg of debianPackagesFor([name])) expect(ci, `${name} → ${pkg}`).toMatch(new RegExp(`\\b${pkg}\\b`));
+      for (const pkg of debianPackagesFor([name]))
+        expect(ci, `${name} → ${pkg}`).toMatch(new RegExp(`\\b${pkg}\\b`));
     }
   });
 });
