@@ -18,6 +18,7 @@ export const CHECK_LABELS: Readonly<Record<CheckId, string>> = {
   network: "network",
   ssh: "SSH",
   "disk-space": "disk space",
+  provider: "libvirt provider",
 };
 
 export interface FormatDoctorOptions {

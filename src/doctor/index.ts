@@ -3,6 +3,8 @@
  * function of injected probes (filesystem, processes, os-release) so that unit tests cover
  * every branch and integration tests run the real host.
  */
+
+export { checkProvider, type ProviderCheckInput } from "./checks/provider.js";
 export {
   checkTofu,
   checkTofuBinary,

@@ -10,9 +10,10 @@ import { checkDnsmasq } from "./checks/dnsmasq.js";
 import { checkLibvirt } from "./checks/libvirt.js";
 import { checkNetwork } from "./checks/network.js";
 import { checkPool } from "./checks/pool.js";
+import { checkProvider, type ProviderCheckInput } from "./checks/provider.js";
 import { checkSecurityModule } from "./checks/security-module.js";
 import { checkSsh } from "./checks/ssh.js";
-import { checkTofu } from "./checks/tofu.js";
+import { checkTofuBinary, findTofu } from "./checks/tofu.js";
 import { checkVirtualization } from "./checks/virtualization.js";
 import type { DoctorContext, DoctorPlan, LibvirtFacts } from "./context.js";
 import { distroFamily, parseOsRelease } from "./os-release.js";
@@ -25,6 +26,8 @@ export interface RunDoctorOptions {
   readonly probes: HostProbes;
   /** Where the Flatcar image is cached (`<cacheRoot>/images/flatcar/<channel>/<version>`), and whether it is there already. */
   readonly image: { readonly cacheDir: string; readonly cached: boolean };
+  /** How to look for the libvirt provider (the CLI's env vars); without it the check is skipped. */
+  readonly provider?: ProviderCheckInput;
 }
 
 /** Asks libvirt everything the checks need, once; what cannot be asked stays undefined. */
@@ -64,8 +67,9 @@ export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Pr
     resolveQemuAccount(probes, family, uri),
   ]);
   const context: DoctorContext = { plan, probes, family, libvirt, qemu, image: options.image };
+  const tofu = await findTofu(probes);
   const checks: CheckResult[] = await Promise.all([
-    checkTofu(probes),
+    checkTofuBinary(tofu),
     checkLibvirt(context),
     checkVirtualization(context),
     checkPool(context),
@@ -74,6 +78,7 @@ export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Pr
     checkNetwork(context),
     checkSsh(context),
     checkDiskSpace(context),
+    checkProvider(options.provider, tofu),
   ]);
   return {
     environment: plan.environment.name,

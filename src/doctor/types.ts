@@ -30,7 +30,8 @@ export type CheckId =
   | "dnsmasq"
   | "network"
   | "ssh"
-  | "disk-space";
+  | "disk-space"
+  | "provider";
 
 /** One line of `homelab doctor`. */
 export interface CheckResult {

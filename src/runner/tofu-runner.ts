@@ -52,6 +52,11 @@ export interface TofuRunnerOptions {
   readonly interrupts?: InterruptSource;
   /** Called on a second Ctrl-C: tofu is already stopping and is not signalled again. */
   readonly onRepeatedInterrupt?: () => void;
+  /**
+   * Called just before `init` runs (not when it is skipped), with the providers the
+   * configuration requires: the CLI says there whether init will reach a registry.
+   */
+  readonly beforeInit?: (requiredProviders: readonly string[]) => Promise<void>;
 }
 
 /** A saved plan: exactly what will be applied if the user confirms. */
@@ -241,6 +246,7 @@ export class TofuRunner {
     await mkdir(this.#options.paths.dataDir, { recursive: true, mode: 0o700 });
     await mkdir(dirname(this.#options.paths.stateFile), { recursive: true, mode: 0o700 });
     if (!(await this.needsInit())) return false;
+    await this.#options.beforeInit?.((await this.#workingConfig()).requiredProviders);
     await this.#stream("init", ["-input=false", ...this.#uiFlags(false)]);
     const lock = await readOptional(join(this.#options.workingDir, LOCK_FILE));
     if (lock !== undefined) await writeFile(this.#options.paths.dependencyLockCopy, lock, { mode: 0o600 });

@@ -12,6 +12,7 @@ import {
 } from "../../runner/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
+import { warnIfProviderNotOffline } from "./provider-notice.js";
 
 /**
  * The binary to run: `--tofu`, else $HOMELAB_TOFU, else doctor's lookup (`tofu`, then
@@ -58,6 +59,13 @@ export function createRunner(
     machineReadable: context.reporter.json,
     color: wantsColor(context),
     interrupts: processInterrupts(),
+    beforeInit: (requiredProviders) =>
+      warnIfProviderNotOffline(context, {
+        stateDir: render.stateDir,
+        workingDir: render.outDir,
+        flavor: binary.flavor,
+        requiredProviders,
+      }),
     onRepeatedInterrupt: () => {
       if (warned) return;
       warned = true;
