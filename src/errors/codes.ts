@@ -12,6 +12,7 @@ export const ERROR_CODES = {
 
   // Environments
   "env-not-found": "No environment with that name or path",
+  "env-name-mismatch": "An environment's name differs from its file's name",
   "env-load-failed": "An environment file cannot be loaded",
   "env-invalid": "An environment does not match the schema",
   "env-no-server": "An environment has no server",

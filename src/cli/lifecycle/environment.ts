@@ -6,6 +6,7 @@ import { hasAppliedState } from "../../runner/index.js";
 import { type StateLayout, stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
 import { environmentStateDir } from "../paths.js";
+import { warnIfNameMismatch } from "./environment-name.js";
 
 /** An environment as the read-only commands need it: its plan and its state files. */
 export interface PlannedEnvironment {
@@ -20,6 +21,7 @@ export async function loadPlannedEnvironment(
   environment: string,
 ): Promise<PlannedEnvironment> {
   const loaded = await loadEnvironment(environment, { cwd: context.cwd, home: context.paths.home });
+  await warnIfNameMismatch(context, loaded);
   const plan = await planLoadedEnvironment(loaded);
   return {
     plan,

@@ -2,6 +2,7 @@ import { doctorReportData, formatDoctorReport } from "../../../doctor/index.js";
 import { loadEnvironment } from "../../../environment/index.js";
 import { planLoadedEnvironment } from "../../../plan/index.js";
 import type { CommandModule } from "../../command.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { environmentArgument } from "../../lifecycle/options.js";
 import { colorWanted, runHostChecks } from "./host-check.js";
 
@@ -28,6 +29,7 @@ const command: CommandModule = {
   async run(args, options, context) {
     const [name] = args as [string];
     const loaded = await loadEnvironment(name, { cwd: context.cwd, home: context.paths.home });
+    await warnIfNameMismatch(context, loaded);
     const plan = await planLoadedEnvironment(loaded);
     const report = await runHostChecks(plan, context);
     context.reporter.result(

@@ -4,6 +4,7 @@ import { LOCK_FILE_NAME, readLock } from "../../../lock/index.js";
 import { planLoadedEnvironment } from "../../../plan/index.js";
 import { resolveVersions } from "../../../render/index.js";
 import type { CommandModule } from "../../command.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { environmentArgument } from "../../lifecycle/options.js";
 import { drawEnvironment } from "./diagram.js";
 
@@ -41,6 +42,7 @@ const command: CommandModule = {
       }
     }
     const loaded = await loadEnvironment(name, { cwd: context.cwd, home: context.paths.home });
+    await warnIfNameMismatch(context, loaded);
     const plan = await planLoadedEnvironment(loaded);
     const lock = await readLock(context.cwd);
     const lockFile = LOCK_FILE_NAME;
