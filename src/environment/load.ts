@@ -163,8 +163,8 @@ async function resolveEnvironmentFile(
     where: { file: `${ENVIRONMENTS_DIR}/${nameOrPath}.ts` },
     fix:
       available.length > 0
-        ? `Use one of: ${available.join(", ")} — or create ${ENVIRONMENTS_DIR}/${nameOrPath}.ts (copy development.ts).`
-        : `Run homelab from the repository root (where ${ENVIRONMENTS_DIR}/ is), or pass a path to an environment file.`,
+        ? `Use one of: ${available.join(", ")} — or create ${ENVIRONMENTS_DIR}/${nameOrPath}.ts (copy development.ts, then give it its own name, prefix and network).`
+        : `There is no ${ENVIRONMENTS_DIR}/ here or in any folder above: run homelab inside its repository (a folder with ${ENVIRONMENTS_DIR}/ or homelab.lock.json, or below one), or pass a path to an environment file.`,
   });
 }
 

@@ -68,6 +68,6 @@ export async function environmentOfNode(context: CliContext, node: string): Prom
   throw new HomelabError("node-not-found", `no environment in environments/ names its nodes like "${node}"`, {
     fix: known
       ? `Node names start with their environment's prefix: ${known}. Or name the environment with --env.`
-      : "Run homelab from the repository root (where environments/ is), or name the environment with --env.",
+      : "There is no environments/ here or in any folder above: run homelab inside its repository, or name the environment with --env.",
   });
 }

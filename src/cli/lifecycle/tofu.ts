@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { createHostProbes, findTofu } from "../../doctor/index.js";
+import { createHostProbes, findTofu, searchDirectories } from "../../doctor/index.js";
 import type { RenderResult } from "../../render/index.js";
 import {
   processInterrupts,
@@ -22,7 +22,11 @@ export async function resolveTofu(context: CliContext, override: string | undefi
   const wanted = override ?? (context.env.HOMELAB_TOFU || undefined);
   if (wanted !== undefined) return resolveTofuOverride(wanted, context.env.PATH ?? "", context.cwd);
   const found = await findTofu(createHostProbes({ searchPath: context.env.PATH, home: context.paths.home }));
-  if (!found) throw tofuNotFoundError();
+  if (!found)
+    throw tofuNotFoundError({
+      searched: searchDirectories(context.env.PATH),
+      root: process.getuid?.() === 0,
+    });
   if (found.program === "terraform") {
     context.reporter.info(
       `OpenTofu (tofu) is not installed; using Terraform${found.version ? ` ${found.version}` : ""} at ${found.path}. ` +

@@ -22,7 +22,8 @@ const command: CommandModule = {
         "after",
         "\nChecks: OpenTofu/Terraform, libvirt at the environment's URI, QEMU/KVM, the storage pool\n" +
           "(conflicts, QEMU user can traverse it), AppArmor/SELinux, dnsmasq, the network range, the SSH\n" +
-          "client and disk space. Exit status 1 when a check fails (`homelab up` would stop).\n\n" +
+          "client, disk space, and whether `tofu init` can install the libvirt provider without a registry.\n" +
+          "Exit status 1 when a check fails (`homelab up` would stop).\n\n" +
           "Examples:\n  homelab doctor\n  homelab doctor production --all-distros",
       );
   },

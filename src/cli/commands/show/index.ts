@@ -24,7 +24,12 @@ const command: CommandModule = {
   configure(command) {
     environmentArgument(command)
       .option("--ascii", "draw with plain ASCII instead of box-drawing characters")
-      .option("--width <columns>", "drawing width (default: the terminal's, or 80)");
+      .option("--width <columns>", "drawing width (default: the terminal's, or 80)")
+      .addHelpText(
+        "after",
+        "\nReads the environment and homelab.lock.json only: no libvirt, no secrets, nothing written.\n\n" +
+          "Examples:\n  homelab show\n  homelab show production --ascii --width 100\n  homelab show staging --json | jq '.nodes[].address'",
+      );
   },
   async run(args, options, context) {
     const [name] = args as [string];
