@@ -4,6 +4,7 @@ import { HomelabError } from "../errors/index.js";
 import type { CommandModule } from "./command.js";
 import type { StandardCommandEntry } from "./commands.js";
 import { createContext } from "./context.js";
+import { findRepositoryRoot } from "./repository-root.js";
 
 /**
  * Runs a standard command: commander parses its arguments (declared by the command module),
@@ -62,8 +63,11 @@ export async function runStandardCommand(
   let status = 0;
   command.action(async (...actionArgs: unknown[]) => {
     // Commander passes the positional arguments, then the options object, then the command.
-    const positional = fromHere(command, actionArgs.slice(0, -2));
-    const options = optionsFromHere(command);
+    // Only from a subfolder do typed paths need resolving; in the root they stay as typed.
+    const here = process.cwd();
+    const relocated = (findRepositoryRoot(here) ?? here) !== here;
+    const positional = relocated ? fromHere(command, actionArgs.slice(0, -2)) : actionArgs.slice(0, -2);
+    const options = relocated ? optionsFromHere(command) : command.opts();
     const context = createContext({
       json: options.json === true,
       color: options.color !== false,

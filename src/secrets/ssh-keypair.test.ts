@@ -3,11 +3,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { itWithTools, toolPath } from "../../test/support/real-tools.js";
+import { toolPath, withTools } from "../../test/support/real-tools.js";
 import { HomelabError } from "../errors/index.js";
 import { ensureSshKeyPair, generateSshKeyPair, publicKeyFromOpenSshPrivateKey } from "./ssh-keypair.js";
 
 /** The real OpenSSH ssh-keygen (Debian package openssh-client) must read what we write. */
+const openssh = withTools(["ssh-keygen"]);
+
 function sshKeygen(args: string[]): { status: number; stdout: string; stderr: string } {
   const result = spawnSync(toolPath("ssh-keygen"), args, { encoding: "utf8" });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
@@ -18,27 +20,23 @@ function scratch(): string {
 }
 
 describe("generateSshKeyPair", () => {
-  itWithTools(
-    ["ssh-keygen"],
-    "writes the formats OpenSSH uses: ssh-keygen -y derives the same public line",
-    () => {
-      for (let i = 0; i < 5; i++) {
-        const pair = generateSshKeyPair("homelab@development");
-        expect(pair.publicKey).toMatch(
-          /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} homelab@development\n$/,
-        );
-        expect(pair.privateKey.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n")).toBe(true);
-        const file = join(scratch(), "id_ed25519");
-        writeFileSync(file, pair.privateKey, { mode: 0o600 });
-        const derived = sshKeygen(["-y", "-f", file]);
-        expect(derived.stderr).toBe("");
-        expect(derived.status).toBe(0);
-        expect(derived.stdout).toBe(pair.publicKey);
-      }
-    },
-  );
+  openssh.it("writes the formats OpenSSH uses: ssh-keygen -y derives the same public line", () => {
+    for (let i = 0; i < 5; i++) {
+      const pair = generateSshKeyPair("homelab@development");
+      expect(pair.publicKey).toMatch(
+        /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} homelab@development\n$/,
+      );
+      expect(pair.privateKey.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n")).toBe(true);
+      const file = join(scratch(), "id_ed25519");
+      writeFileSync(file, pair.privateKey, { mode: 0o600 });
+      const derived = sshKeygen(["-y", "-f", file]);
+      expect(derived.stderr).toBe("");
+      expect(derived.status).toBe(0);
+      expect(derived.stdout).toBe(pair.publicKey);
+    }
+  });
 
-  itWithTools(["ssh-keygen"], "is unencrypted and carries the comment (ssh-keygen -l)", () => {
+  openssh.it("is unencrypted and carries the comment (ssh-keygen -l)", () => {
     const pair = generateSshKeyPair("homelab@staging");
     const file = join(scratch(), "id_ed25519");
     writeFileSync(file, pair.privateKey, { mode: 0o600 });
@@ -65,26 +63,22 @@ describe("generateSshKeyPair", () => {
 });
 
 describe("ensureSshKeyPair", () => {
-  itWithTools(
-    ["ssh-keygen"],
-    "generates once with 0600 files in a 0700 directory, then reuses the pair",
-    async () => {
-      const dir = join(scratch(), "state", "ssh");
-      const paths = {
-        privateKeyPath: join(dir, "id_ed25519"),
-        publicKeyPath: join(dir, "id_ed25519.pub"),
-        comment: "homelab@dev",
-      };
-      const first = await ensureSshKeyPair(paths);
-      expect(statSync(dir).mode & 0o777).toBe(0o700);
-      expect(statSync(paths.privateKeyPath).mode & 0o777).toBe(0o600);
-      expect(statSync(paths.publicKeyPath).mode & 0o777).toBe(0o600);
-      expect(readFileSync(paths.publicKeyPath, "utf8")).toBe(first.publicKey);
-      const second = await ensureSshKeyPair(paths);
-      expect(second).toEqual(first);
-      expect(sshKeygen(["-y", "-f", paths.privateKeyPath]).stdout).toBe(first.publicKey);
-    },
-  );
+  openssh.it("generates once with 0600 files in a 0700 directory, then reuses the pair", async () => {
+    const dir = join(scratch(), "state", "ssh");
+    const paths = {
+      privateKeyPath: join(dir, "id_ed25519"),
+      publicKeyPath: join(dir, "id_ed25519.pub"),
+      comment: "homelab@dev",
+    };
+    const first = await ensureSshKeyPair(paths);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(paths.privateKeyPath).mode & 0o777).toBe(0o600);
+    expect(statSync(paths.publicKeyPath).mode & 0o777).toBe(0o600);
+    expect(readFileSync(paths.publicKeyPath, "utf8")).toBe(first.publicKey);
+    const second = await ensureSshKeyPair(paths);
+    expect(second).toEqual(first);
+    expect(sshKeygen(["-y", "-f", paths.privateKeyPath]).stdout).toBe(first.publicKey);
+  });
 
   it("restores a missing public key file from the private key", async () => {
     const dir = scratch();

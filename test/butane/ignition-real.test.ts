@@ -3,26 +3,25 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compileButane } from "../../src/butane/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
-import { describeWithTools, IGNITION_TOOLS } from "../support/real-tools.js";
+import { IGNITION_TOOLS, withTools } from "../support/real-tools.js";
 import { loadCases } from "./conformance-cases.js";
 
+const validator = withTools(["ignition-validate"]);
+const ignition = withTools(IGNITION_TOOLS);
+
 /** Every 3.3.0 config the compiler produces is valid for the real Ignition (2.14). */
-describeWithTools(
-  ["ignition-validate"],
-  "real ignition-validate accepts every generated 3.3.0 config",
-  () => {
-    for (const c of loadCases()) {
-      const d = c.args.indexOf("-d");
-      const result = compileButane(c.source, d >= 0 ? { filesDir: join(c.dir, c.args[d + 1] ?? "") } : {});
-      if (!result.ignition || result.ignitionVersion !== "3.3.0") continue;
-      it(c.name, () => {
-        const outcome = ignitionValidate(result.ignition ?? "");
-        expect(outcome.output).not.toMatch(/^error/m);
-        expect(outcome.ok).toBe(true);
-      });
-    }
-  },
-);
+validator.describe("real ignition-validate accepts every generated 3.3.0 config", () => {
+  for (const c of loadCases()) {
+    const d = c.args.indexOf("-d");
+    const result = compileButane(c.source, d >= 0 ? { filesDir: join(c.dir, c.args[d + 1] ?? "") } : {});
+    if (!result.ignition || result.ignitionVersion !== "3.3.0") continue;
+    it(c.name, () => {
+      const outcome = ignitionValidate(result.ignition ?? "");
+      expect(outcome.output).not.toMatch(/^error/m);
+      expect(outcome.ok).toBe(true);
+    });
+  }
+});
 
 function compileCase(name: string): string {
   const dir = join(import.meta.dirname, "..", "fixtures", "butane-conformance", name);
@@ -35,7 +34,7 @@ function compileCase(name: string): string {
 
 const modeOf = (p: string) => statSync(p).mode & 0o7777;
 
-describeWithTools(IGNITION_TOOLS, "real Ignition applies the k3s-like configs to a scratch root", () => {
+ignition.describe("real Ignition applies the k3s-like configs to a scratch root", () => {
   it("p08 k3s server: files, modes, core's SSH key, enabled unit", () => {
     const { root } = applyIgnition(compileCase("p08-k3s-server"));
     expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe("k3s-dev-server-1");

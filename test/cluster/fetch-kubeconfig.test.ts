@@ -21,22 +21,22 @@ let target: SshTarget;
 let dir: string;
 const clock = realWaitClock(() => performance.now());
 
-describeWithTools(SSHD_TOOLS, "fetchKubeconfig (real ssh, local sshd)", () => {
-  beforeAll(async () => {
-    sshd = await startSshd();
-    dir = await mkdtemp(join(tmpdir(), "homelab-fetch-"));
-    target = {
-      host: "127.0.0.1",
-      port: sshd.port,
-      user: sshd.user,
-      identityFile: sshd.identityFile,
-      knownHostsFile: join(dir, "ssh", "known_hosts"),
-    };
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-  });
+beforeAll(async () => {
+  sshd = await startSshd();
+  dir = await mkdtemp(join(tmpdir(), "homelab-fetch-"));
+  target = {
+    host: "127.0.0.1",
+    port: sshd.port,
+    user: sshd.user,
+    identityFile: sshd.identityFile,
+    knownHostsFile: join(dir, "ssh", "known_hosts"),
+  };
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
 
+describeWithTools(SSHD_TOOLS, "fetchKubeconfig (real ssh, local sshd)", () => {
   it("waits until k3s has written the file, then returns it rewritten; written 0600", async () => {
     const remote = join(dir, "k3s.yaml");
     const updates: string[] = [];

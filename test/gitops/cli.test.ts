@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import development from "../../environments/development.js";
-import { itWithTools } from "../support/real-tools.js";
+import { withTools } from "../support/real-tools.js";
 import { repositoryRoot } from "./kustomize.js";
 import { sshKeygen } from "./ssh-tools.js";
 
@@ -47,25 +47,23 @@ beforeAll(() => {
   writeEnvironment("selfhosted", { url: "ssh://git@git.example.org/homelab.git" });
 });
 
+const openssh = withTools(["ssh-keygen"]);
+
 describe("homelab gitops key", () => {
-  itWithTools(
-    ["ssh-keygen"],
-    "prints only the public key on stdout, keeps both halves 0600 in the state directory",
-    () => {
-      const run = homelab(["gitops", "key", "lab"]);
-      expect(run.stderr).not.toMatch(/error/);
-      expect(run.status).toBe(0);
-      expect(run.stdout).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+ flux-lab@homelab\n$/);
-      expect(run.stderr).toContain("https://github.com/example/homelab/settings/keys");
-      const privateKey = join(project, "state", "lab", "gitops", "deploy_key");
-      expect(statSync(privateKey).mode & 0o777).toBe(0o600);
-      expect(statSync(`${privateKey}.pub`).mode & 0o777).toBe(0o600);
-      expect(run.stdout + run.stderr).not.toContain(readFileSync(privateKey, "utf8").split("\n")[1]);
-      const fingerprint = sshKeygen(["-lf", `${privateKey}.pub`]).stdout.split(" ")[1];
-      expect(run.stderr).toContain(fingerprint);
-      expect(homelab(["gitops", "key", "lab"]).stdout).toBe(run.stdout);
-    },
-  );
+  openssh.it("prints only the public key on stdout, keeps both halves 0600 in the state directory", () => {
+    const run = homelab(["gitops", "key", "lab"]);
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+ flux-lab@homelab\n$/);
+    expect(run.stderr).toContain("https://github.com/example/homelab/settings/keys");
+    const privateKey = join(project, "state", "lab", "gitops", "deploy_key");
+    expect(statSync(privateKey).mode & 0o777).toBe(0o600);
+    expect(statSync(`${privateKey}.pub`).mode & 0o777).toBe(0o600);
+    expect(run.stdout + run.stderr).not.toContain(readFileSync(privateKey, "utf8").split("\n")[1]);
+    const fingerprint = sshKeygen(["-lf", `${privateKey}.pub`]).stdout.split(" ")[1];
+    expect(run.stderr).toContain(fingerprint);
+    expect(homelab(["gitops", "key", "lab"]).stdout).toBe(run.stdout);
+  });
 
   it("--json ends with a result event holding the key", () => {
     const run = homelab(["gitops", "key", "lab", "--json"]);

@@ -6,7 +6,7 @@ import { HomelabError } from "../../src/errors/index.js";
 import { ensureDeployKey } from "../../src/gitops/index.js";
 import { generateSshKeyPair } from "../../src/secrets/index.js";
 import { stateLayout } from "../../src/state/layout.js";
-import { itWithTools } from "../support/real-tools.js";
+import { withTools } from "../support/real-tools.js";
 import { repositoryRoot } from "./kustomize.js";
 import { sshKeygen } from "./ssh-tools.js";
 
@@ -14,25 +14,23 @@ function freshLayout() {
   return stateLayout(join(mkdtempSync(join(tmpdir(), "gitops-state-")), "development"));
 }
 
+const openssh = withTools(["ssh-keygen"]);
+
 describe("ensureDeployKey", () => {
-  itWithTools(
-    ["ssh-keygen"],
-    "generates an Ed25519 key once, 0600 in a 0700 directory, that OpenSSH reads",
-    async () => {
-      const layout = freshLayout();
-      const pair = await ensureDeployKey(layout, "development");
-      for (const file of [layout.deployPrivateKey, layout.deployPublicKey])
-        expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(statSync(join(layout.dir, "gitops")).mode & 0o777).toBe(0o700);
-      const derived = sshKeygen(["-y", "-f", layout.deployPrivateKey]);
-      expect(derived.status, derived.stderr).toBe(0);
-      expect(pair.publicKey.startsWith(`${derived.stdout.trim().split(" ").slice(0, 2).join(" ")} `)).toBe(
-        true,
-      );
-      expect(pair.publicKey.trim().endsWith("flux-development@homelab")).toBe(true);
-      expect(await ensureDeployKey(layout, "development")).toEqual(pair);
-    },
-  );
+  openssh.it("generates an Ed25519 key once, 0600 in a 0700 directory, that OpenSSH reads", async () => {
+    const layout = freshLayout();
+    const pair = await ensureDeployKey(layout, "development");
+    for (const file of [layout.deployPrivateKey, layout.deployPublicKey])
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(layout.dir, "gitops")).mode & 0o777).toBe(0o700);
+    const derived = sshKeygen(["-y", "-f", layout.deployPrivateKey]);
+    expect(derived.status, derived.stderr).toBe(0);
+    expect(pair.publicKey.startsWith(`${derived.stdout.trim().split(" ").slice(0, 2).join(" ")} `)).toBe(
+      true,
+    );
+    expect(pair.publicKey.trim().endsWith("flux-development@homelab")).toBe(true);
+    expect(await ensureDeployKey(layout, "development")).toEqual(pair);
+  });
 
   it("refuses a key file others can read", async () => {
     const layout = freshLayout();

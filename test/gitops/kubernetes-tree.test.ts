@@ -1,11 +1,11 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import development from "../../environments/development.js";
 import production from "../../environments/production.js";
 import staging from "../../environments/staging.js";
 import { EnvironmentSchema } from "../../src/environment/schema.js";
-import { describeWithTools } from "../support/real-tools.js";
+import { withTools } from "../support/real-tools.js";
 import { type KubeObject, kustomize, repositoryRoot } from "./kustomize.js";
 
 /**
@@ -14,6 +14,7 @@ import { type KubeObject, kustomize, repositoryRoot } from "./kustomize.js";
  */
 
 const ENVIRONMENTS = ["development", "staging", "production"] as const;
+const kubectl = withTools(["kubectl"]);
 const environmentFiles = { development, staging, production };
 
 /** Flux kinds on the API versions Flux 2.9 serves (OCIRepository went v1 in Flux 2.6). */
@@ -57,202 +58,200 @@ function built(environment: (typeof ENVIRONMENTS)[number]) {
   return { entry, targets, all: [...entry, ...targets.flatMap((t) => t.objects)] };
 }
 
-describeWithTools(["kubectl"], "the kubernetes/ tree, built by the real kubectl kustomize", () => {
-  describe.each(ENVIRONMENTS)("kubernetes/clusters/%s", (environment) => {
-    // Built when the tests run, not when they are collected (kubectl may be missing).
-    let tree: ReturnType<typeof built>;
-    beforeAll(() => {
-      tree = built(environment);
-    });
-
-    it("builds, and every document has apiVersion, kind and metadata.name", () => {
-      expect(tree.all.length).toBeGreaterThan(10);
-      for (const object of tree.all) {
-        expect(typeof object.apiVersion, JSON.stringify(object).slice(0, 200)).toBe("string");
-        expect(typeof object.kind).toBe("string");
-        expect(typeof object.metadata?.name).toBe("string");
-      }
-    });
-
-    it("uses the current API versions of Flux's kinds", () => {
-      const fluxObjects = tree.all.filter((o) => String(o.apiVersion).includes("toolkit.fluxcd.io"));
-      expect(fluxObjects.length).toBeGreaterThan(0);
-      for (const object of fluxObjects) {
-        expect(FLUX_API_VERSIONS[String(object.kind)], `${object.kind} ${object.metadata?.name}`).toBe(
-          object.apiVersion,
-        );
-      }
-    });
-
-    it("orders controllers → configs → apps with dependsOn, all pruned and health-checked", () => {
-      const byName = new Map(fluxKustomizations(tree.entry).map((k) => [String(k.metadata?.name), k]));
-      expect([...byName.keys()].sort()).toEqual(["apps", "infra-configs", "infra-controllers"]);
-      const dependsOn = (name: string) =>
-        ((byName.get(name)?.spec?.dependsOn as { name: string }[] | undefined) ?? []).map((d) => d.name);
-      expect(dependsOn("infra-controllers")).toEqual([]);
-      expect(dependsOn("infra-configs")).toEqual(["infra-controllers"]);
-      expect(dependsOn("apps")).toEqual(["infra-configs"]);
-      for (const kustomization of byName.values()) {
-        const spec = kustomization.spec ?? {};
-        expect(spec.prune, String(kustomization.metadata?.name)).toBe(true);
-        expect(spec.wait === true || (Array.isArray(spec.healthChecks) && spec.healthChecks.length > 0)).toBe(
-          true,
-        );
-        expect(spec.sourceRef).toEqual({ kind: "GitRepository", name: "flux-system" });
-        expect(targetPath(kustomization)).toMatch(
-          new RegExp(`^kubernetes/(infrastructure/(controllers|configs)|apps)/${environment}$`),
-        );
-      }
-    });
-
-    it("health checks name objects that the target path really creates", () => {
-      for (const { kustomization, objects } of tree.targets) {
-        const checks =
-          (kustomization.spec?.healthChecks as
-            | { kind: string; name: string; namespace: string }[]
-            | undefined) ?? [];
-        for (const check of checks) {
-          const match = objects.find(
-            (o) =>
-              o.kind === check.kind &&
-              o.metadata?.name === check.name &&
-              o.metadata?.namespace === check.namespace,
-          );
-          expect(
-            match,
-            `${kustomization.metadata?.name}: ${check.kind} ${check.namespace}/${check.name}`,
-          ).toBeDefined();
-        }
-      }
-    });
-
-    it("pins every chart to an exact version and every image to an explicit tag", () => {
-      const releases = tree.all.filter((o) => o.kind === "HelmRelease");
-      expect(releases.map((r) => r.metadata?.name).sort()).toEqual(["kured", "metallb", "traefik"]);
-      for (const release of releases) {
-        const chart = (
-          release.spec?.chart as { spec?: { version?: unknown; sourceRef: { name: string } } } | undefined
-        )?.spec;
-        if (chart === undefined) throw new Error(`HelmRelease ${release.metadata?.name} has no chart.spec`);
-        expect(String(chart.version), String(release.metadata?.name)).toMatch(SEMVER);
-        const repository = tree.all.find(
-          (o) =>
-            o.kind === "HelmRepository" &&
-            o.metadata?.name === chart.sourceRef.name &&
-            o.metadata?.namespace === release.metadata?.namespace,
-        );
-        expect(repository?.spec?.url, `HelmRepository of ${release.metadata?.name}`).toMatch(/^https:\/\//);
-        const values = release.spec?.values as Record<string, unknown>;
-        const imageTags = JSON.stringify(values).match(/"tag":"([^"]*)"/g) ?? [];
-        expect(imageTags.length, `${release.metadata?.name} sets its image tags`).toBeGreaterThan(0);
-        for (const tag of imageTags) expect(tag).toMatch(/"tag":"v?\d+\.\d+\.\d+"/);
-      }
-      const containerImages = tree.all.flatMap((o) => images(o.spec ?? {}));
-      expect(containerImages.length).toBeGreaterThan(0);
-      for (const image of containerImages) {
-        expect(image).toMatch(/^[a-z0-9.-]+\/[a-z0-9./_-]+:[\w.-]+(@sha256:[0-9a-f]{64})?$/);
-        expect(image).not.toMatch(/:latest\b/);
-      }
-      expect(JSON.stringify(tree.all)).not.toMatch(/:latest"|"latest"/);
-    });
-
-    it("gives MetalLB pools inside the environment's network, clear of gateway, nodes and each other", () => {
-      const env = EnvironmentSchema.parse(environmentFiles[environment]);
-      const pools = tree.all.filter((o) => o.kind === "IPAddressPool");
-      expect(pools.map((p) => p.metadata?.name).sort()).toEqual(["homelab", "traefik"]);
-      const [network, prefix] = env.network.cidr.split("/");
-      const base = toNumber(network ?? "");
-      const size = 2 ** (32 - Number(prefix));
-      const nodeRanges = [
-        [base + env.servers.firstHost, base + env.servers.firstHost + env.servers.count - 1],
-        [base + env.agents.firstHost, base + env.agents.firstHost + env.agents.count - 1],
-      ];
-      const ranges = pools.flatMap((pool) =>
-        ((pool.spec?.addresses as string[] | undefined) ?? []).map(toRange),
-      );
-      for (const [first, last] of ranges) {
-        expect(first).toBeGreaterThan(base + 1); // not the network address nor the default gateway
-        expect(last).toBeLessThan(base + size - 1); // not the broadcast address
-        expect(first).toBeLessThanOrEqual(last);
-        for (const [low = 0, high = 0] of nodeRanges) expect(last < low || first > high).toBe(true);
-      }
-      const [a, b] = ranges;
-      expect(a && b && (a[1] < b[0] || b[1] < a[0]), "the pools overlap").toBe(true);
-      // Traefik's fixed address: one address, usable only by services in the traefik namespace.
-      const traefik = pools.find((p) => p.metadata?.name === "traefik");
-      const [reserved] = ((traefik?.spec?.addresses as string[] | undefined) ?? []).map(toRange);
-      expect(reserved?.[0]).toBe(reserved?.[1]);
-      expect(traefik?.spec?.serviceAllocation).toMatchObject({ namespaces: ["traefik"] });
-      const advertised = tree.all.find((o) => o.kind === "L2Advertisement")?.spec?.ipAddressPools as string[];
-      expect([...advertised].sort()).toEqual(["homelab", "traefik"]);
-    });
+kubectl.describeEach(ENVIRONMENTS, "kubernetes/clusters/%s", (environment) => {
+  // Built when the tests run, not when they are collected (kubectl may be missing).
+  let tree: ReturnType<typeof built>;
+  beforeAll(() => {
+    tree = built(environment);
   });
 
-  /** `a.b.c.d/32`, `a.b.c.d-e.f.g.h` or `a.b.c.d` as [first, last] numbers. */
-  function toRange(range: string): [number, number] {
-    if (range.includes("-")) {
-      const [first = "", last = ""] = range.split("-");
-      return [toNumber(first), toNumber(last)];
+  it("builds, and every document has apiVersion, kind and metadata.name", () => {
+    expect(tree.all.length).toBeGreaterThan(10);
+    for (const object of tree.all) {
+      expect(typeof object.apiVersion, JSON.stringify(object).slice(0, 200)).toBe("string");
+      expect(typeof object.kind).toBe("string");
+      expect(typeof object.metadata?.name).toBe("string");
     }
-    const [address = "", bits = "32"] = range.split("/");
-    const first = toNumber(address);
-    return [first, first + 2 ** (32 - Number(bits)) - 1];
-  }
-
-  function toNumber(address: string): number {
-    return address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
-  }
-
-  describe("environments differ where they should", () => {
-    let trees: Record<string, KubeObject[]>;
-    beforeAll(() => {
-      trees = Object.fromEntries(ENVIRONMENTS.map((e) => [e, built(e).all]));
-    });
-    const replicas = (environment: string, kind: string, name: string): unknown => {
-      const object = trees[environment]?.find((o) => o.kind === kind && o.metadata?.name === name);
-      return kind === "HelmRelease"
-        ? (object?.spec?.values as { deployment?: { replicas?: unknown } } | undefined)?.deployment?.replicas
-        : object?.spec?.replicas;
-    };
-
-    it("runs more replicas in staging and production than in development", () => {
-      expect(replicas("development", "Deployment", "hello")).toBe(1);
-      expect(replicas("staging", "Deployment", "hello")).toBe(2);
-      expect(replicas("production", "Deployment", "hello")).toBe(3);
-      expect(replicas("development", "HelmRelease", "traefik")).toBe(1);
-      expect(replicas("production", "HelmRelease", "traefik")).toBe(2);
-    });
-
-    it("protects production with PodDisruptionBudgets and a weekend reboot window", () => {
-      expect(trees.production?.some((o) => o.kind === "PodDisruptionBudget")).toBe(true);
-      expect(trees.development?.some((o) => o.kind === "PodDisruptionBudget")).toBe(false);
-      const kured = trees.production?.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "kured");
-      expect(
-        (kured?.spec?.values as { configuration?: { rebootDays?: string[] } } | undefined)?.configuration
-          ?.rebootDays,
-      ).toEqual(["sa", "su"]);
-    });
-
-    it("gives each environment its own MetalLB range", () => {
-      const ranges = ENVIRONMENTS.map(
-        (e) =>
-          (trees[e]?.find((o) => o.kind === "IPAddressPool")?.spec?.addresses as string[] | undefined)?.[0],
-      );
-      expect(new Set(ranges).size).toBe(ENVIRONMENTS.length);
-    });
   });
 
-  describe("every kustomization in the tree builds on its own", () => {
-    const directories: string[] = [];
-    const walk = (dir: string): void => {
-      const entries = readdirSync(join(repositoryRoot, dir), { withFileTypes: true });
-      if (entries.some((e) => e.isFile() && e.name === "kustomization.yaml")) directories.push(dir);
-      for (const entry of entries) if (entry.isDirectory()) walk(join(dir, entry.name));
-    };
-    walk("kubernetes");
+  it("uses the current API versions of Flux's kinds", () => {
+    const fluxObjects = tree.all.filter((o) => String(o.apiVersion).includes("toolkit.fluxcd.io"));
+    expect(fluxObjects.length).toBeGreaterThan(0);
+    for (const object of fluxObjects) {
+      expect(FLUX_API_VERSIONS[String(object.kind)], `${object.kind} ${object.metadata?.name}`).toBe(
+        object.apiVersion,
+      );
+    }
+  });
 
-    it.each(directories)("%s", (directory) => {
-      expect(kustomize(directory).length).toBeGreaterThan(0);
-    });
+  it("orders controllers → configs → apps with dependsOn, all pruned and health-checked", () => {
+    const byName = new Map(fluxKustomizations(tree.entry).map((k) => [String(k.metadata?.name), k]));
+    expect([...byName.keys()].sort()).toEqual(["apps", "infra-configs", "infra-controllers"]);
+    const dependsOn = (name: string) =>
+      ((byName.get(name)?.spec?.dependsOn as { name: string }[] | undefined) ?? []).map((d) => d.name);
+    expect(dependsOn("infra-controllers")).toEqual([]);
+    expect(dependsOn("infra-configs")).toEqual(["infra-controllers"]);
+    expect(dependsOn("apps")).toEqual(["infra-configs"]);
+    for (const kustomization of byName.values()) {
+      const spec = kustomization.spec ?? {};
+      expect(spec.prune, String(kustomization.metadata?.name)).toBe(true);
+      expect(spec.wait === true || (Array.isArray(spec.healthChecks) && spec.healthChecks.length > 0)).toBe(
+        true,
+      );
+      expect(spec.sourceRef).toEqual({ kind: "GitRepository", name: "flux-system" });
+      expect(targetPath(kustomization)).toMatch(
+        new RegExp(`^kubernetes/(infrastructure/(controllers|configs)|apps)/${environment}$`),
+      );
+    }
+  });
+
+  it("health checks name objects that the target path really creates", () => {
+    for (const { kustomization, objects } of tree.targets) {
+      const checks =
+        (kustomization.spec?.healthChecks as
+          | { kind: string; name: string; namespace: string }[]
+          | undefined) ?? [];
+      for (const check of checks) {
+        const match = objects.find(
+          (o) =>
+            o.kind === check.kind &&
+            o.metadata?.name === check.name &&
+            o.metadata?.namespace === check.namespace,
+        );
+        expect(
+          match,
+          `${kustomization.metadata?.name}: ${check.kind} ${check.namespace}/${check.name}`,
+        ).toBeDefined();
+      }
+    }
+  });
+
+  it("pins every chart to an exact version and every image to an explicit tag", () => {
+    const releases = tree.all.filter((o) => o.kind === "HelmRelease");
+    expect(releases.map((r) => r.metadata?.name).sort()).toEqual(["kured", "metallb", "traefik"]);
+    for (const release of releases) {
+      const chart = (
+        release.spec?.chart as { spec?: { version?: unknown; sourceRef: { name: string } } } | undefined
+      )?.spec;
+      if (chart === undefined) throw new Error(`HelmRelease ${release.metadata?.name} has no chart.spec`);
+      expect(String(chart.version), String(release.metadata?.name)).toMatch(SEMVER);
+      const repository = tree.all.find(
+        (o) =>
+          o.kind === "HelmRepository" &&
+          o.metadata?.name === chart.sourceRef.name &&
+          o.metadata?.namespace === release.metadata?.namespace,
+      );
+      expect(repository?.spec?.url, `HelmRepository of ${release.metadata?.name}`).toMatch(/^https:\/\//);
+      const values = release.spec?.values as Record<string, unknown>;
+      const imageTags = JSON.stringify(values).match(/"tag":"([^"]*)"/g) ?? [];
+      expect(imageTags.length, `${release.metadata?.name} sets its image tags`).toBeGreaterThan(0);
+      for (const tag of imageTags) expect(tag).toMatch(/"tag":"v?\d+\.\d+\.\d+"/);
+    }
+    const containerImages = tree.all.flatMap((o) => images(o.spec ?? {}));
+    expect(containerImages.length).toBeGreaterThan(0);
+    for (const image of containerImages) {
+      expect(image).toMatch(/^[a-z0-9.-]+\/[a-z0-9./_-]+:[\w.-]+(@sha256:[0-9a-f]{64})?$/);
+      expect(image).not.toMatch(/:latest\b/);
+    }
+    expect(JSON.stringify(tree.all)).not.toMatch(/:latest"|"latest"/);
+  });
+
+  it("gives MetalLB pools inside the environment's network, clear of gateway, nodes and each other", () => {
+    const env = EnvironmentSchema.parse(environmentFiles[environment]);
+    const pools = tree.all.filter((o) => o.kind === "IPAddressPool");
+    expect(pools.map((p) => p.metadata?.name).sort()).toEqual(["homelab", "traefik"]);
+    const [network, prefix] = env.network.cidr.split("/");
+    const base = toNumber(network ?? "");
+    const size = 2 ** (32 - Number(prefix));
+    const nodeRanges = [
+      [base + env.servers.firstHost, base + env.servers.firstHost + env.servers.count - 1],
+      [base + env.agents.firstHost, base + env.agents.firstHost + env.agents.count - 1],
+    ];
+    const ranges = pools.flatMap((pool) =>
+      ((pool.spec?.addresses as string[] | undefined) ?? []).map(toRange),
+    );
+    for (const [first, last] of ranges) {
+      expect(first).toBeGreaterThan(base + 1); // not the network address nor the default gateway
+      expect(last).toBeLessThan(base + size - 1); // not the broadcast address
+      expect(first).toBeLessThanOrEqual(last);
+      for (const [low = 0, high = 0] of nodeRanges) expect(last < low || first > high).toBe(true);
+    }
+    const [a, b] = ranges;
+    expect(a && b && (a[1] < b[0] || b[1] < a[0]), "the pools overlap").toBe(true);
+    // Traefik's fixed address: one address, usable only by services in the traefik namespace.
+    const traefik = pools.find((p) => p.metadata?.name === "traefik");
+    const [reserved] = ((traefik?.spec?.addresses as string[] | undefined) ?? []).map(toRange);
+    expect(reserved?.[0]).toBe(reserved?.[1]);
+    expect(traefik?.spec?.serviceAllocation).toMatchObject({ namespaces: ["traefik"] });
+    const advertised = tree.all.find((o) => o.kind === "L2Advertisement")?.spec?.ipAddressPools as string[];
+    expect([...advertised].sort()).toEqual(["homelab", "traefik"]);
+  });
+});
+
+/** `a.b.c.d/32`, `a.b.c.d-e.f.g.h` or `a.b.c.d` as [first, last] numbers. */
+function toRange(range: string): [number, number] {
+  if (range.includes("-")) {
+    const [first = "", last = ""] = range.split("-");
+    return [toNumber(first), toNumber(last)];
+  }
+  const [address = "", bits = "32"] = range.split("/");
+  const first = toNumber(address);
+  return [first, first + 2 ** (32 - Number(bits)) - 1];
+}
+
+function toNumber(address: string): number {
+  return address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
+}
+
+kubectl.describe("environments differ where they should", () => {
+  let trees: Record<string, KubeObject[]>;
+  beforeAll(() => {
+    trees = Object.fromEntries(ENVIRONMENTS.map((e) => [e, built(e).all]));
+  });
+  const replicas = (environment: string, kind: string, name: string): unknown => {
+    const object = trees[environment]?.find((o) => o.kind === kind && o.metadata?.name === name);
+    return kind === "HelmRelease"
+      ? (object?.spec?.values as { deployment?: { replicas?: unknown } } | undefined)?.deployment?.replicas
+      : object?.spec?.replicas;
+  };
+
+  it("runs more replicas in staging and production than in development", () => {
+    expect(replicas("development", "Deployment", "hello")).toBe(1);
+    expect(replicas("staging", "Deployment", "hello")).toBe(2);
+    expect(replicas("production", "Deployment", "hello")).toBe(3);
+    expect(replicas("development", "HelmRelease", "traefik")).toBe(1);
+    expect(replicas("production", "HelmRelease", "traefik")).toBe(2);
+  });
+
+  it("protects production with PodDisruptionBudgets and a weekend reboot window", () => {
+    expect(trees.production?.some((o) => o.kind === "PodDisruptionBudget")).toBe(true);
+    expect(trees.development?.some((o) => o.kind === "PodDisruptionBudget")).toBe(false);
+    const kured = trees.production?.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "kured");
+    expect(
+      (kured?.spec?.values as { configuration?: { rebootDays?: string[] } } | undefined)?.configuration
+        ?.rebootDays,
+    ).toEqual(["sa", "su"]);
+  });
+
+  it("gives each environment its own MetalLB range", () => {
+    const ranges = ENVIRONMENTS.map(
+      (e) =>
+        (trees[e]?.find((o) => o.kind === "IPAddressPool")?.spec?.addresses as string[] | undefined)?.[0],
+    );
+    expect(new Set(ranges).size).toBe(ENVIRONMENTS.length);
+  });
+});
+
+kubectl.describe("every kustomization in the tree builds on its own", () => {
+  const directories: string[] = [];
+  const walk = (dir: string): void => {
+    const entries = readdirSync(join(repositoryRoot, dir), { withFileTypes: true });
+    if (entries.some((e) => e.isFile() && e.name === "kustomization.yaml")) directories.push(dir);
+    for (const entry of entries) if (entry.isDirectory()) walk(join(dir, entry.name));
+  };
+  walk("kubernetes");
+
+  it.each(directories)("%s", (directory) => {
+    expect(kustomize(directory).length).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   domainStates,
   domainTypeSupport,
@@ -53,86 +53,84 @@ function domainXml(disk: string): string {
 </domain>`;
 }
 
-describeWithTools(LIBVIRT_TOOLS, "libvirt against a real libvirtd", () => {
-  beforeAll(async () => {
-    lease = await acquireLibvirtd();
-    workDir = mkdtempSync(join(TEST_IMAGES_DIR, "homelab-test-"));
-    chmodSync(workDir, 0o755); // mkdtemp makes it 0700: the QEMU user could not reach the disk
-    poolDir = join(workDir, "pool & co");
+beforeAll(async () => {
+  lease = await acquireLibvirtd();
+  workDir = mkdtempSync(join(TEST_IMAGES_DIR, "homelab-test-"));
+  chmodSync(workDir, 0o755); // mkdtemp makes it 0700: the QEMU user could not reach the disk
+  poolDir = join(workDir, "pool & co");
+});
+
+afterAll(() => {
+  spawnSync("virsh", ["-c", uri, "destroy", domainName], { stdio: "ignore" });
+  spawnSync("virsh", ["-c", uri, "undefine", domainName], { stdio: "ignore" });
+  spawnSync("virsh", ["-c", uri, "pool-destroy", poolName], { stdio: "ignore" });
+  spawnSync("virsh", ["-c", uri, "pool-undefine", poolName], { stdio: "ignore" });
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  lease?.release();
+});
+
+describeWithTools(LIBVIRT_TOOLS, "libvirt layer against a real libvirtd", () => {
+  it("reaches libvirt and reads its versions", async () => {
+    const reachability = await libvirtReachable(uri);
+    expect(reachability).toMatchObject({ reachable: true, hypervisor: expect.stringMatching(/^QEMU /) });
   });
 
-  afterAll(() => {
-    spawnSync("virsh", ["-c", uri, "destroy", domainName], { stdio: "ignore" });
-    spawnSync("virsh", ["-c", uri, "undefine", domainName], { stdio: "ignore" });
-    spawnSync("virsh", ["-c", uri, "pool-destroy", poolName], { stdio: "ignore" });
-    spawnSync("virsh", ["-c", uri, "pool-undefine", poolName], { stdio: "ignore" });
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-    lease?.release();
+  it("follows a real TCG domain through running, shut off and absent", async () => {
+    const disk = join(workDir, "disk.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"]);
+    const xmlFile = join(workDir, "domain.xml");
+    writeFileSync(xmlFile, domainXml(disk));
+
+    expect(await domainStates(uri, [domainName])).toEqual(new Map([[domainName, "absent"]]));
+    virshOk("define", xmlFile);
+    expect((await domainStates(uri, [domainName])).get(domainName)).toBe("shut off");
+    virshOk("start", domainName);
+    const running = await domainStates(uri, [domainName, `${domainName}-missing`]);
+    expect([...running.entries()]).toEqual([
+      [domainName, "running"],
+      [`${domainName}-missing`, "absent"],
+    ]);
+    virshOk("destroy", domainName);
+    expect((await domainStates(uri, [domainName])).get(domainName)).toBe("shut off");
+    virshOk("undefine", domainName);
+    expect((await domainStates(uri, [domainName])).get(domainName)).toBe("absent");
   });
 
-  describe("libvirt layer against a real libvirtd", () => {
-    it("reaches libvirt and reads its versions", async () => {
-      const reachability = await libvirtReachable(uri);
-      expect(reachability).toMatchObject({ reachable: true, hypervisor: expect.stringMatching(/^QEMU /) });
-    });
+  it("lists a real dir pool with its target path (XML-escaped characters included)", async () => {
+    const poolXml = join(workDir, "pool.xml");
+    writeFileSync(
+      poolXml,
+      `<pool type='dir'><name>${poolName}</name><target><path>${poolDir.replace(/&/g, "&amp;")}</path></target></pool>`,
+    );
+    virshOk("pool-define", poolXml);
+    try {
+      expect(await poolTargetPath(uri, poolName)).toBe(poolDir);
+      expect(await poolTargetPath(uri, `${poolName}-missing`)).toBeUndefined();
+      const pool = (await listPools(uri)).find((candidate) => candidate.name === poolName);
+      expect(pool).toEqual({ name: poolName, active: false, type: "dir", targetPath: poolDir });
+    } finally {
+      virshOk("pool-undefine", poolName);
+    }
+  });
 
-    it("follows a real TCG domain through running, shut off and absent", async () => {
-      const disk = join(workDir, "disk.qcow2");
-      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"]);
-      const xmlFile = join(workDir, "domain.xml");
-      writeFileSync(xmlFile, domainXml(disk));
+  it("lists networks without creating any", async () => {
+    const networks = await listNetworks(uri);
+    expect(Array.isArray(networks)).toBe(true);
+    for (const network of networks) expect(typeof network.name).toBe("string");
+  });
 
-      expect(await domainStates(uri, [domainName])).toEqual(new Map([[domainName, "absent"]]));
-      virshOk("define", xmlFile);
-      expect((await domainStates(uri, [domainName])).get(domainName)).toBe("shut off");
-      virshOk("start", domainName);
-      const running = await domainStates(uri, [domainName, `${domainName}-missing`]);
-      expect([...running.entries()]).toEqual([
-        [domainName, "running"],
-        [`${domainName}-missing`, "absent"],
-      ]);
-      virshOk("destroy", domainName);
-      expect((await domainStates(uri, [domainName])).get(domainName)).toBe("shut off");
-      virshOk("undefine", domainName);
-      expect((await domainStates(uri, [domainName])).get(domainName)).toBe("absent");
+  it("asks libvirt whether TCG domains are supported", async () => {
+    expect(await domainTypeSupport(uri, "qemu")).toMatchObject({
+      supported: true,
+      emulator: expect.stringContaining("qemu"),
     });
+  });
 
-    it("lists a real dir pool with its target path (XML-escaped characters included)", async () => {
-      const poolXml = join(workDir, "pool.xml");
-      writeFileSync(
-        poolXml,
-        `<pool type='dir'><name>${poolName}</name><target><path>${poolDir.replace(/&/g, "&amp;")}</path></target></pool>`,
-      );
-      virshOk("pool-define", poolXml);
-      try {
-        expect(await poolTargetPath(uri, poolName)).toBe(poolDir);
-        expect(await poolTargetPath(uri, `${poolName}-missing`)).toBeUndefined();
-        const pool = (await listPools(uri)).find((candidate) => candidate.name === poolName);
-        expect(pool).toEqual({ name: poolName, active: false, type: "dir", targetPath: poolDir });
-      } finally {
-        virshOk("pool-undefine", poolName);
-      }
-    });
-
-    it("lists networks without creating any", async () => {
-      const networks = await listNetworks(uri);
-      expect(Array.isArray(networks)).toBe(true);
-      for (const network of networks) expect(typeof network.name).toBe("string");
-    });
-
-    it("asks libvirt whether TCG domains are supported", async () => {
-      expect(await domainTypeSupport(uri, "qemu")).toMatchObject({
-        supported: true,
-        emulator: expect.stringContaining("qemu"),
-      });
-    });
-
-    it("classifies a socket without a daemon as libvirt-unreachable", async () => {
-      const missingSocket = `qemu+unix:///system?socket=${join(workDir, "no-daemon.sock")}`;
-      const reachability = await libvirtReachable(missingSocket);
-      expect(reachability.reachable).toBe(false);
-      if (!reachability.reachable) expect(reachability.error.code).toBe("libvirt-unreachable");
-      await expect(domainStates(missingSocket, ["x"])).rejects.toMatchObject({ code: "libvirt-unreachable" });
-    });
+  it("classifies a socket without a daemon as libvirt-unreachable", async () => {
+    const missingSocket = `qemu+unix:///system?socket=${join(workDir, "no-daemon.sock")}`;
+    const reachability = await libvirtReachable(missingSocket);
+    expect(reachability.reachable).toBe(false);
+    if (!reachability.reachable) expect(reachability.error.code).toBe("libvirt-unreachable");
+    await expect(domainStates(missingSocket, ["x"])).rejects.toMatchObject({ code: "libvirt-unreachable" });
   });
 });

@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { checkK3sConfig } from "../../src/k3s/index.js";
 import type { RenderedNodeConfig } from "../../src/nodes/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
-import { describeWithTools, IGNITION_TOOLS, itWithTools } from "../support/real-tools.js";
+import { IGNITION_TOOLS, withTools } from "../support/real-tools.js";
 import {
   type ArtifactServer,
   ignitionFileContents,
@@ -23,6 +23,8 @@ import {
  * 127.0.0.1 (no internet here), with the SHA-256 of the bytes it serves.
  */
 
+const validator = withTools(["ignition-validate"]);
+const ignition = withTools(IGNITION_TOOLS);
 let server: ArtifactServer;
 const rendered = new Map<string, RenderedEnvironment>();
 
@@ -79,7 +81,7 @@ function allConfigs(): [string, RenderedNodeConfig][] {
 const mode = (path: string) => statSync(path).mode & 0o7777;
 const text = (root: string, path: string) => readFileSync(join(root, path), "utf8");
 
-describe("rendered node configs, and the real ignition-validate", () => {
+describe("rendered node configs against the real ignition-validate", () => {
   it("renders the seed's development nodes", () => {
     expect(rendered.get("development")?.configs.map((c) => c.node.name)).toEqual([
       "k3s-dev-server-1",
@@ -88,7 +90,7 @@ describe("rendered node configs, and the real ignition-validate", () => {
     ]);
   });
 
-  itWithTools(["ignition-validate"], "every node of every environment validates, with Ignition 3.3.0", () => {
+  validator.it("every node of every environment validates, with Ignition 3.3.0", () => {
     const failures = allConfigs()
       .map(([name, config]) => ({ name, outcome: ignitionValidate(config.ignition) }))
       .filter((r) => !r.outcome.ok);
@@ -110,18 +112,14 @@ describe("rendered node configs, and the real ignition-validate", () => {
     }
   });
 
-  itWithTools(
-    IGNITION_TOOLS,
-    "refuses a download whose SHA-256 does not match (Ignition fails the files stage)",
-    () => {
-      const config = configOf("minimal", "mini-server-1").ignition.replace(server.sha256, "0".repeat(64));
-      expect(ignitionValidate(config).ok).toBe(true);
-      expect(() => applyIgnition(config)).toThrow(/hash|mismatch|verif/i);
-    },
-  );
+  ignition.it("refuses a download whose SHA-256 does not match (Ignition fails its files stage)", () => {
+    const config = configOf("minimal", "mini-server-1").ignition.replace(server.sha256, "0".repeat(64));
+    expect(ignitionValidate(config).ok).toBe(true);
+    expect(() => applyIgnition(config)).toThrow(/hash|mismatch|verif/i);
+  });
 });
 
-describeWithTools(IGNITION_TOOLS, "a first server, applied by the real Ignition", () => {
+ignition.describe("a first server, applied by the real Ignition", () => {
   let root: string;
   beforeAll(() => {
     root = applyIgnition(configOf("production", "k3s-prod-server-1").ignition).root;
@@ -220,7 +218,7 @@ describeWithTools(IGNITION_TOOLS, "a first server, applied by the real Ignition"
   });
 });
 
-describeWithTools(IGNITION_TOOLS, "joining nodes, applied by the real Ignition", () => {
+ignition.describe("joining nodes, applied by the real Ignition", () => {
   it("a further server joins the first one and waits for its /ping", () => {
     const { root } = applyIgnition(configOf("production", "k3s-prod-server-2").ignition);
     const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
@@ -260,38 +258,32 @@ describeWithTools(IGNITION_TOOLS, "joining nodes, applied by the real Ignition",
   });
 });
 
-describeWithTools(
-  IGNITION_TOOLS,
-  "a hand-written bridge-mode environment with snippets, applied by the real Ignition",
-  () => {
-    it("gives the node a static address matched by MAC, and merges the pool's snippet", () => {
-      const lan = rendered.get("lan")!;
-      const server1 = configOf("lan", "lan-server-1");
-      const { root } = applyIgnition(server1.ignition);
-      expect(text(root, "etc/systemd/network/00-homelab-static.network")).toBe(
-        `[Match]\nMACAddress=${server1.node.mac}\n\n[Network]\nAddress=192.168.50.10/24\nGateway=192.168.50.254\nDNS=192.168.50.53\nDNS=9.9.9.9\nDomains=lan.example\n`,
-      );
-      expect(text(root, "etc/motd.d/homelab.conf")).toBe('welcome: "server" # not a comment\n');
-      expect(text(root, "etc/flatcar/update.conf")).toBe("GROUP=stable\nREBOOT_STRATEGY=off\n");
-      const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
-      expect(config["kube-apiserver-arg"]).toEqual(["audit-log-maxage=7"]);
-      expect(config["secrets-encryption"]).toBe(true);
-      const keys = text(root, "home/core/.ssh/authorized_keys.d/ignition");
-      expect(keys).toContain("user@laptop");
-      expect(keys).toContain(lan.homelabKey);
-    });
+ignition.describe("a hand-written bridge-mode environment with snippets, applied by Ignition", () => {
+  it("gives the node a static address matched by MAC, and merges the pool's snippet", () => {
+    const lan = rendered.get("lan")!;
+    const server1 = configOf("lan", "lan-server-1");
+    const { root } = applyIgnition(server1.ignition);
+    expect(text(root, "etc/systemd/network/00-homelab-static.network")).toBe(
+      `[Match]\nMACAddress=${server1.node.mac}\n\n[Network]\nAddress=192.168.50.10/24\nGateway=192.168.50.254\nDNS=192.168.50.53\nDNS=9.9.9.9\nDomains=lan.example\n`,
+    );
+    expect(text(root, "etc/motd.d/homelab.conf")).toBe('welcome: "server" # not a comment\n');
+    expect(text(root, "etc/flatcar/update.conf")).toBe("GROUP=stable\nREBOOT_STRATEGY=off\n");
+    const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
+    expect(config["kube-apiserver-arg"]).toEqual(["audit-log-maxage=7"]);
+    expect(config["secrets-encryption"]).toBe(true);
+    const keys = text(root, "home/core/.ssh/authorized_keys.d/ignition");
+    expect(keys).toContain("user@laptop");
+    expect(keys).toContain(lan.homelabKey);
+  });
 
-    it("applies a node's override: address, label and its own snippet", () => {
-      const { root } = applyIgnition(configOf("lan", "lan-agent-1").ignition);
-      const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
-      expect(config["node-ip"]).toBe("192.168.50.99");
-      expect(config["node-label"]).toEqual(["node-type=agent", "disk=ssd"]);
-      expect(config["kubelet-arg"]).toEqual(["max-pods=150"]);
-      expect(text(root, "etc/agent-snippet")).toBe("from the node override");
-      expect(text(root, "etc/systemd/network/00-homelab-static.network")).toContain(
-        "Address=192.168.50.99/24",
-      );
-      expect(() => statSync(join(root, "etc/motd.d/homelab.conf"))).toThrow();
-    });
-  },
-);
+  it("applies a node's override: address, label and its own snippet", () => {
+    const { root } = applyIgnition(configOf("lan", "lan-agent-1").ignition);
+    const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
+    expect(config["node-ip"]).toBe("192.168.50.99");
+    expect(config["node-label"]).toEqual(["node-type=agent", "disk=ssd"]);
+    expect(config["kubelet-arg"]).toEqual(["max-pods=150"]);
+    expect(text(root, "etc/agent-snippet")).toBe("from the node override");
+    expect(text(root, "etc/systemd/network/00-homelab-static.network")).toContain("Address=192.168.50.99/24");
+    expect(() => statSync(join(root, "etc/motd.d/homelab.conf"))).toThrow();
+  });
+});

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HomelabError } from "../../src/errors/index.js";
 import { acquireRunLock, type RunLockHolder, withRunLock } from "../../src/runner/run-lock.js";
-import { itWithTools } from "../support/real-tools.js";
+import { withTools } from "../support/real-tools.js";
 import { fixtureWorkspace } from "./fixture.js";
 
 const holder = (pid: number, hostname = "host-a"): RunLockHolder => ({
@@ -18,6 +18,8 @@ const holder = (pid: number, hostname = "host-a"): RunLockHolder => ({
 async function lockPath(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), "homelab-lock-")), "development", "run.lock");
 }
+
+const terraform = withTools(["terraform"]);
 
 /** A process that runs until killed; its pid is alive. */
 function sleeper() {
@@ -89,24 +91,20 @@ describe("run lock", () => {
     expect(await readFile(path, "utf8")).toBe("garbage");
   });
 
-  itWithTools(
-    ["terraform"],
-    "refuses a concurrent run while tofu applies (real terraform), then allows the next",
-    async () => {
-      const workspace = await fixtureWorkspace();
-      const path = workspace.layout.runLock;
-      const runner = workspace.runner();
-      const first = withRunLock({ path, holder: holder(process.pid) }, async () => {
-        const plan = await runner.plan({ nodeNames: [] });
-        const second = await withRunLock({ path, holder: holder(process.pid) }, async () => "ran").catch(
-          (e: unknown) => e,
-        );
-        expect((second as HomelabError).code).toBe("run-in-progress");
-        await runner.apply(plan, new Date("2025-02-01T00:00:00.000Z"));
-        return "applied";
-      });
-      expect(await first).toBe("applied");
-      expect(await withRunLock({ path, holder: holder(process.pid) }, async () => "next")).toBe("next");
-    },
-  );
+  terraform.it("refuses a concurrent run while tofu applies (real terraform), then the next", async () => {
+    const workspace = await fixtureWorkspace();
+    const path = workspace.layout.runLock;
+    const runner = workspace.runner();
+    const first = withRunLock({ path, holder: holder(process.pid) }, async () => {
+      const plan = await runner.plan({ nodeNames: [] });
+      const second = await withRunLock({ path, holder: holder(process.pid) }, async () => "ran").catch(
+        (e: unknown) => e,
+      );
+      expect((second as HomelabError).code).toBe("run-in-progress");
+      await runner.apply(plan, new Date("2025-02-01T00:00:00.000Z"));
+      return "applied";
+    });
+    expect(await first).toBe("applied");
+    expect(await withRunLock({ path, holder: holder(process.pid) }, async () => "next")).toBe("next");
+  });
 });

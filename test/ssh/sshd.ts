@@ -51,6 +51,11 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export async function startSshd(): Promise<TestSshd> {
   requireSshTools();
   const dir = await mkdtemp(join(tmpdir(), "homelab-sshd-"));
@@ -85,13 +90,20 @@ export async function startSshd(): Promise<TestSshd> {
   };
   const start = async () => {
     child = spawn(toolPath("sshd"), ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    const spawned = child;
+    running.add(spawned);
+    spawned.once("exit", () => running.delete(spawned));
     let log = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       log += chunk.toString();
     });
+    const started = child;
     const deadline = Date.now() + 10_000;
     while (!(await accepts(port))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sshd did not start:\n${log}`);
+      if (Date.now() > deadline || started.exitCode !== null) {
+        started.kill("SIGKILL"); // never leave a half-started sshd behind
+        throw new Error(`sshd did not start:\n${log}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };

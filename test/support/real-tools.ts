@@ -260,3 +260,23 @@ export function itWithTools(
     throw new Error(`${missingToolsMessage(missing)} (CI or HOMELAB_REQUIRE_REAL_TOOLS=1: not skipped)`);
   });
 }
+
+/**
+ * Both of the above for one set of tools, for files whose blocks all need the same ones:
+ *   const terraform = withTools(["terraform"]);
+ *   terraform.describe("TofuRunner …", () => { … });
+ */
+export function withTools(tools: readonly RealToolName[]): {
+  describe: (name: string, factory: () => void) => void;
+  /** `describe.each` for string cases: `%s` in the name is the case. */
+  describeEach: <T extends string>(cases: readonly T[], name: string, factory: (value: T) => void) => void;
+  it: (name: string, fn: TestFunction, timeout?: number) => void;
+} {
+  return {
+    describe: (name, factory) => describeWithTools(tools, name, factory),
+    describeEach: (cases, name, factory) => {
+      for (const value of cases) describeWithTools(tools, name.replace("%s", value), () => factory(value));
+    },
+    it: (name, fn, timeout) => itWithTools(tools, name, fn, timeout),
+  };
+}

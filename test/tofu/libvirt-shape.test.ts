@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { FLATCAR_FW_CFG_NAME, synthesizeTofu, type TfValue } from "../../src/tofu/index.js";
 import { expr } from "../../src/tofu/tf-json.js";
 import {
@@ -65,94 +65,88 @@ function volumeXml(name: string, format: string, capacity: number, backing?: str
   }</volume>`;
 }
 
-describeWithTools(LIBVIRT_TOOLS, "main.tf.json's libvirt objects on a real libvirtd", () => {
-  beforeAll(async () => {
-    lease = await acquireLibvirtd();
-    workDir = mkdtempSync(join(TEST_IMAGES_DIR, "homelab-shape-work-"));
-    poolDir = join(TEST_IMAGES_DIR, poolName);
-    // libvirt_pool: type dir, target.path, create {build, start, autostart}.
-    const pool = document.resource.libvirt_pool?.cluster ?? {};
-    expect([pool.type, get(pool.create as TfValue, "build"), get(pool.create as TfValue, "start")]).toEqual([
-      "dir",
-      true,
-      true,
-    ]);
-    virsh("pool-define-as", poolName, "dir", "--target", poolDir);
-    virsh("pool-build", poolName);
-    virsh("pool-start", poolName);
-    chmodSync(poolDir, 0o755);
+beforeAll(async () => {
+  lease = await acquireLibvirtd();
+  workDir = mkdtempSync(join(TEST_IMAGES_DIR, "homelab-shape-work-"));
+  poolDir = join(TEST_IMAGES_DIR, poolName);
+  // libvirt_pool: type dir, target.path, create {build, start, autostart}.
+  const pool = document.resource.libvirt_pool?.cluster ?? {};
+  expect([pool.type, get(pool.create as TfValue, "build"), get(pool.create as TfValue, "start")]).toEqual([
+    "dir",
+    true,
+    true,
+  ]);
+  virsh("pool-define-as", poolName, "dir", "--target", poolDir);
+  virsh("pool-build", poolName);
+  virsh("pool-start", poolName);
+  chmodSync(poolDir, 0o755);
+});
+
+afterAll(async () => {
+  // Runs even when beforeAll failed half-way (or virsh is missing: spawnSync's stdout is then
+  // null), so every step tolerates what was never created.
+  const quietly = (...args: string[]) => spawnSync("virsh", ["-c", uri, ...args], { encoding: "utf8" });
+  quietly("destroy", domainName);
+  quietly("undefine", domainName);
+  for (const volume of (quietly("vol-list", poolName, "--name").stdout ?? "").split("\n").filter(Boolean)) {
+    quietly("vol-delete", volume.trim(), "--pool", poolName);
+  }
+  quietly("pool-destroy", poolName);
+  quietly("pool-undefine", poolName);
+  if (poolDir) rmSync(poolDir, { recursive: true, force: true });
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  lease?.release();
+});
+
+describeWithTools(LIBVIRT_TOOLS, "the synthesized shape on a real libvirtd (TCG)", () => {
+  const baseName = String(volumes.flatcar_base?.name);
+  const diskName = `${node.name}-${local.disk_gib}gib.qcow2`;
+  const ignitionName = `${node.name}-0123456789ab.ign`;
+  const ignition = `${JSON.stringify({ ignition: { version: "3.3.0" } })}\n`;
+
+  it("creates the base by upload, the overlay on it and the Ignition volume by upload", () => {
+    // flatcar_base: format qcow2, content uploaded from a local qcow2 file.
+    expect(get(volumes.flatcar_base?.target as TfValue, "format", "type")).toBe("qcow2");
+    const image = join(workDir, "flatcar.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"]);
+    const size = statSync(image).size;
+    writeFileSync(join(workDir, "base.xml"), volumeXml(baseName, "qcow2", size));
+    virsh("vol-create", poolName, join(workDir, "base.xml"));
+    virsh("vol-upload", baseName, image, "--pool", poolName);
+    const basePath = virsh("vol-path", baseName, "--pool", poolName).trim();
+
+    // disk: qcow2, capacity in bytes, backing_store {path = base path, format qcow2}.
+    expect(get(volumes.disk?.backing_store as TfValue, "format", "type")).toBe("qcow2");
+    writeFileSync(
+      join(workDir, "disk.xml"),
+      volumeXml(diskName, "qcow2", Number(local.disk_bytes), basePath),
+    );
+    virsh("vol-create", poolName, join(workDir, "disk.xml"));
+
+    // ignition: raw, uploaded from the rendered file.
+    expect(get(volumes.ignition?.target as TfValue, "format", "type")).toBe("raw");
+    const file = join(workDir, "node.ign");
+    writeFileSync(file, ignition);
+    writeFileSync(join(workDir, "ignition.xml"), volumeXml(ignitionName, "raw", Buffer.byteLength(ignition)));
+    virsh("vol-create", poolName, join(workDir, "ignition.xml"));
+    virsh("vol-upload", ignitionName, file, "--pool", poolName);
+
+    const diskPath = virsh("vol-path", diskName, "--pool", poolName).trim();
+    const chain = execFileSync("qemu-img", ["info", "-U", "--backing-chain", diskPath], { encoding: "utf8" });
+    expect(chain).toContain(`backing file: ${basePath}`);
+    expect(chain).toContain(`virtual size: ${local.disk_gib} GiB`);
+    expect(readFileSync(join(poolDir, ignitionName), "utf8")).toBe(ignition);
   });
 
-  afterAll(async () => {
-    // Runs even when beforeAll failed half-way (or virsh is missing: spawnSync's stdout is then
-    // null), so every step tolerates what was never created.
-    const quietly = (...args: string[]) => spawnSync("virsh", ["-c", uri, ...args], { encoding: "utf8" });
-    quietly("destroy", domainName);
-    quietly("undefine", domainName);
-    for (const volume of (quietly("vol-list", poolName, "--name").stdout ?? "").split("\n").filter(Boolean)) {
-      quietly("vol-delete", volume.trim(), "--pool", poolName);
-    }
-    quietly("pool-destroy", poolName);
-    quietly("pool-undefine", poolName);
-    if (poolDir) rmSync(poolDir, { recursive: true, force: true });
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-    lease?.release();
-  });
-
-  describe("the synthesized shape on a real libvirtd (TCG)", () => {
-    const baseName = String(volumes.flatcar_base?.name);
-    const diskName = `${node.name}-${local.disk_gib}gib.qcow2`;
-    const ignitionName = `${node.name}-0123456789ab.ign`;
-    const ignition = `${JSON.stringify({ ignition: { version: "3.3.0" } })}\n`;
-
-    it("creates the base by upload, the overlay on it and the Ignition volume by upload", () => {
-      // flatcar_base: format qcow2, content uploaded from a local qcow2 file.
-      expect(get(volumes.flatcar_base?.target as TfValue, "format", "type")).toBe("qcow2");
-      const image = join(workDir, "flatcar.qcow2");
-      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"]);
-      const size = statSync(image).size;
-      writeFileSync(join(workDir, "base.xml"), volumeXml(baseName, "qcow2", size));
-      virsh("vol-create", poolName, join(workDir, "base.xml"));
-      virsh("vol-upload", baseName, image, "--pool", poolName);
-      const basePath = virsh("vol-path", baseName, "--pool", poolName).trim();
-
-      // disk: qcow2, capacity in bytes, backing_store {path = base path, format qcow2}.
-      expect(get(volumes.disk?.backing_store as TfValue, "format", "type")).toBe("qcow2");
-      writeFileSync(
-        join(workDir, "disk.xml"),
-        volumeXml(diskName, "qcow2", Number(local.disk_bytes), basePath),
-      );
-      virsh("vol-create", poolName, join(workDir, "disk.xml"));
-
-      // ignition: raw, uploaded from the rendered file.
-      expect(get(volumes.ignition?.target as TfValue, "format", "type")).toBe("raw");
-      const file = join(workDir, "node.ign");
-      writeFileSync(file, ignition);
-      writeFileSync(
-        join(workDir, "ignition.xml"),
-        volumeXml(ignitionName, "raw", Buffer.byteLength(ignition)),
-      );
-      virsh("vol-create", poolName, join(workDir, "ignition.xml"));
-      virsh("vol-upload", ignitionName, file, "--pool", poolName);
-
-      const diskPath = virsh("vol-path", diskName, "--pool", poolName).trim();
-      const chain = execFileSync("qemu-img", ["info", "-U", "--backing-chain", diskPath], {
-        encoding: "utf8",
-      });
-      expect(chain).toContain(`backing file: ${basePath}`);
-      expect(chain).toContain(`virtual size: ${local.disk_gib} GiB`);
-      expect(readFileSync(join(poolDir, ignitionName), "utf8")).toBe(ignition);
-    });
-
-    it("starts the domain; QEMU gets the Ignition volume through fw_cfg and a serial console", () => {
-      const fwCfg = get(domain.sys_info as TfValue, 0, "fw_cfg", "entry", 0);
-      expect(get(fwCfg, "name")).toBe(FLATCAR_FW_CFG_NAME);
-      expect(get(domain.features as TfValue, "acpi")).toBe(true);
-      expect(domain.memory_unit).toBe("KiB");
-      const disk = get(domain.devices as TfValue, "disks", 0);
-      const console = get(domain.devices as TfValue, "consoles", 0);
-      const ignitionPath = virsh("vol-path", ignitionName, "--pool", poolName).trim();
-      const xml = `<domain type='qemu'>
+  it("starts the domain; QEMU gets the Ignition volume through fw_cfg and a serial console", () => {
+    const fwCfg = get(domain.sys_info as TfValue, 0, "fw_cfg", "entry", 0);
+    expect(get(fwCfg, "name")).toBe(FLATCAR_FW_CFG_NAME);
+    expect(get(domain.features as TfValue, "acpi")).toBe(true);
+    expect(domain.memory_unit).toBe("KiB");
+    const disk = get(domain.devices as TfValue, "disks", 0);
+    const console = get(domain.devices as TfValue, "consoles", 0);
+    const ignitionPath = virsh("vol-path", ignitionName, "--pool", poolName).trim();
+    const xml = `<domain type='qemu'>
   <name>${domainName}</name>
   <description>${String(domain.description).replace(expr("each.value.role"), node.role)}</description>
   <memory unit='${domain.memory_unit}'>${local.memory_kib}</memory>
@@ -169,17 +163,16 @@ describeWithTools(LIBVIRT_TOOLS, "main.tf.json's libvirt objects on a real libvi
     <console><target type='${get(console, "target", "type")}' port='${get(console, "target", "port")}'/></console>
   </devices>
 </domain>`;
-      writeFileSync(join(workDir, "domain.xml"), xml);
-      virsh("define", join(workDir, "domain.xml"));
-      virsh("start", domainName);
+    writeFileSync(join(workDir, "domain.xml"), xml);
+    virsh("define", join(workDir, "domain.xml"));
+    virsh("start", domainName);
 
-      const pid = readFileSync(`/var/run/libvirt/qemu/${domainName}.pid`, "utf8").trim();
-      const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      expect(commandLine).toContain("-fw_cfg");
-      expect(commandLine).toContain(`name=${FLATCAR_FW_CFG_NAME},file=${ignitionPath}`);
-      // The serial console exists and has a pty: `virsh console <node>` attaches to it.
-      expect(virsh("ttyconsole", domainName).trim()).toMatch(/^\/dev\/pts\/\d+$/);
-      expect(virsh("dumpxml", domainName)).toMatch(/<console type='pty'/);
-    });
+    const pid = readFileSync(`/var/run/libvirt/qemu/${domainName}.pid`, "utf8").trim();
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    expect(commandLine).toContain("-fw_cfg");
+    expect(commandLine).toContain(`name=${FLATCAR_FW_CFG_NAME},file=${ignitionPath}`);
+    // The serial console exists and has a pty: `virsh console <node>` attaches to it.
+    expect(virsh("ttyconsole", domainName).trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(virsh("dumpxml", domainName)).toMatch(/<console type='pty'/);
   });
 });

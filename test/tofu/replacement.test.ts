@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ClusterPlan } from "../../src/plan/types.js";
 import { renderEnvironment } from "../../src/render/index.js";
 import { synthesizeTofu, type TfJsonDocument, type TofuSynthesisOptions } from "../../src/tofu/index.js";
@@ -60,191 +60,184 @@ async function copyOfBaseline(): Promise<string> {
   return dir;
 }
 
-describeWithTools(["terraform"], "OpenTofu plans on terraform_data stand-ins (real terraform)", () => {
-  beforeAll(async () => {
-    baseline = await mkdtemp(join(tmpdir(), "homelab-tofu-baseline-"));
-    scratch.push(baseline);
-    await writeConfig(baseline, baselinePlan);
-    await writeIgnition(baseline, baselinePlan);
-    await terraform(baseline, ["init", "-input=false", "-no-color", "-backend=false"]);
-    await terraform(baseline, ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"]);
-  });
+beforeAll(async () => {
+  baseline = await mkdtemp(join(tmpdir(), "homelab-tofu-baseline-"));
+  scratch.push(baseline);
+  await writeConfig(baseline, baselinePlan);
+  await writeIgnition(baseline, baselinePlan);
+  await terraform(baseline, ["init", "-input=false", "-no-color", "-backend=false"]);
+  await terraform(baseline, ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"]);
+});
 
-  afterAll(async () => {
-    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
-  });
+afterAll(async () => {
+  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+});
 
-  const [server1, agent1, agent2] = baselinePlan.nodes.map((node) => node.name) as [string, string, string];
+const [server1, agent1, agent2] = baselinePlan.nodes.map((node) => node.name) as [string, string, string];
 
-  describe("what a change touches (real terraform, terraform_data stand-ins)", () => {
-    it.each<[string, (dir: string) => Promise<void>, Record<string, string>]>([
-      ["nothing changed (the render directory moved, too): no changes", async () => {}, {}],
-      [
-        "one node's Ignition changed: that node's Ignition volume, disk and domain are replaced, nothing else",
-        async (dir) => writeFile(join(dir, "ignition", `${agent1}.ign`), ignitionOf(agent1, 2)),
-        nodeResources(agent1, REPLACE),
-      ],
-      [
-        "the first server's Ignition changed: only the first server",
-        async (dir) => writeFile(join(dir, "ignition", `${server1}.ign`), ignitionOf(server1, 2)),
-        nodeResources(server1, REPLACE),
-      ],
-      [
-        "a node added: only its three resources are created; network and pool untouched",
-        async (dir) => {
-          const plan = planFixture({ servers: 1, agents: 3 });
-          await writeConfig(dir, plan);
-          await writeFile(
-            join(dir, "ignition", `${plan.nodes[3]?.name}.ign`),
-            ignitionOf(plan.nodes[3]?.name ?? ""),
-          );
-        },
-        nodeResources("k3s-lab-agent-3", "create"),
-      ],
-      [
-        "a node removed: only its three resources are destroyed",
-        async (dir) => writeConfig(dir, planFixture({ servers: 1, agents: 1 })),
-        nodeResources(agent2, "delete"),
-      ],
-      [
-        "the image cache moved (new flatcar_image default): no changes",
-        async (dir) =>
-          writeConfig(dir, baselinePlan, {
-            ...SYNTHESIS_OPTIONS,
-            flatcarImagePath: "/elsewhere/flatcar.img",
-          }),
-        {},
-      ],
-      [
-        "the agents' disk size changed: each agent's disk and domain are replaced, Ignition volumes are not",
-        async (dir) => {
-          const plan = planFixture({ servers: 1, agents: 2 });
-          const bigger = {
-            ...plan,
-            nodes: plan.nodes.map((n) => (n.role === "agent" ? { ...n, diskGiB: 50 } : n)),
-          };
-          await writeConfig(dir, bigger);
-        },
-        {
-          [address("disk", agent1)]: REPLACE,
-          [address("domain", agent1)]: REPLACE,
-          [address("disk", agent2)]: REPLACE,
-          [address("domain", agent2)]: REPLACE,
-        },
-      ],
-      [
-        "a new Flatcar version: the base image and every disk and domain are replaced",
-        async (dir) => writeConfig(dir, baselinePlan, { ...SYNTHESIS_OPTIONS, flatcarVersion: "4230.2.4" }),
-        {
-          "terraform_data.libvirt_volume__flatcar_base": REPLACE,
-          ...Object.fromEntries(
-            baselinePlan.nodes.flatMap((n) => [
-              [address("disk", n.name), REPLACE],
-              [address("domain", n.name), REPLACE],
-            ]),
-          ),
-        },
-      ],
-      [
-        "a node's memory changed: only its domain, updated in place (the provider restarts it; the disk stays)",
-        async (dir) => {
-          const plan = planFixture({ servers: 1, agents: 2 });
-          const more = {
-            ...plan,
-            nodes: plan.nodes.map((n) => (n.name === agent2 ? { ...n, memoryMiB: 8192 } : n)),
-          };
-          await writeConfig(dir, more);
-        },
-        { [address("domain", agent2)]: "update" },
-      ],
-    ])("%s", async (_name, change, expected) => {
-      const dir = await copyOfBaseline();
-      await change(dir);
-      const changes = await plannedChanges(dir);
-      expect(changes).toEqual(expected);
-      // Provider 0.9.7 cannot update a volume in place: every volume change must be a replacement.
-      expect(
-        Object.entries(changes).filter(
-          ([at, action]) => at.includes("libvirt_volume") && action === "update",
-        ),
-      ).toEqual([]);
-    });
-  });
-
-  describe("homelab replace <node>", () => {
-    it("-replace of a node's disk replaces its domain too (replace_triggered_by), nothing else", async () => {
-      const dir = await copyOfBaseline();
-      const disk = address("disk", agent1);
-      expect(await plannedChanges(dir, [`-replace=${disk}`])).toEqual({
-        [disk]: REPLACE,
-        [address("domain", agent1)]: REPLACE,
-      });
-    });
-  });
-
-  describe("a rendered environment (the real render, terraform_data stand-ins)", () => {
-    const labEnvironment = (agents: number, agentSnippet?: string) => ({
-      name: "lab",
-      prefix: "lab",
-      network: { mode: "nat", cidr: "10.79.0.0/24" },
-      servers: { count: 1, vcpu: 2, memoryMiB: 2048, diskGiB: 12 },
-      agents: {
-        count: agents,
-        vcpu: 1,
-        memoryMiB: 1024,
-        diskGiB: 12,
-        ...(agentSnippet ? { snippets: [agentSnippet] } : {}),
-      },
-      ssh: { authorizedKeys: [] },
-    });
-
-    it("re-rendering changes nothing; a new agent adds only its resources; an agent snippet replaces only agents", async () => {
-      const cwd = await mkdtemp(join(tmpdir(), "homelab-tofu-rendered-"));
-      scratch.push(cwd);
-      await mkdir(join(cwd, "environments"));
-      const writeEnvironment = (value: object) =>
-        writeFile(join(cwd, "environments", "lab.ts"), `export default ${JSON.stringify(value)};\n`);
-      const options = {
-        environment: "lab",
-        cwd,
-        home: cwd,
-        stateRoot: join(cwd, "state"),
-        cacheRoot: join(cwd, "cache"),
-      };
-      const dataDir = join(cwd, "tf-data");
-      const render = async () => {
-        const result = await renderEnvironment(options);
-        const document = JSON.parse(
-          await readFile(join(result.outDir, "main.tf.json"), "utf8"),
-        ) as TfJsonDocument;
+describeWithTools(["terraform"], "what a change touches (real terraform, terraform_data stand-ins)", () => {
+  it.each<[string, (dir: string) => Promise<void>, Record<string, string>]>([
+    ["nothing changed (the render directory moved, too): no changes", async () => {}, {}],
+    [
+      "one node's Ignition changed: that node's Ignition volume, disk and domain are replaced, nothing else",
+      async (dir) => writeFile(join(dir, "ignition", `${agent1}.ign`), ignitionOf(agent1, 2)),
+      nodeResources(agent1, REPLACE),
+    ],
+    [
+      "the first server's Ignition changed: only the first server",
+      async (dir) => writeFile(join(dir, "ignition", `${server1}.ign`), ignitionOf(server1, 2)),
+      nodeResources(server1, REPLACE),
+    ],
+    [
+      "a node added: only its three resources are created; network and pool untouched",
+      async (dir) => {
+        const plan = planFixture({ servers: 1, agents: 3 });
+        await writeConfig(dir, plan);
         await writeFile(
-          join(result.outDir, "main.tf.json"),
-          JSON.stringify(standInConfig(document, { keepBackend: true })),
+          join(dir, "ignition", `${plan.nodes[3]?.name}.ign`),
+          ignitionOf(plan.nodes[3]?.name ?? ""),
         );
-        return result.outDir;
-      };
+      },
+      nodeResources("k3s-lab-agent-3", "create"),
+    ],
+    [
+      "a node removed: only its three resources are destroyed",
+      async (dir) => writeConfig(dir, planFixture({ servers: 1, agents: 1 })),
+      nodeResources(agent2, "delete"),
+    ],
+    [
+      "the image cache moved (new flatcar_image default): no changes",
+      async (dir) =>
+        writeConfig(dir, baselinePlan, { ...SYNTHESIS_OPTIONS, flatcarImagePath: "/elsewhere/flatcar.img" }),
+      {},
+    ],
+    [
+      "the agents' disk size changed: each agent's disk and domain are replaced, Ignition volumes are not",
+      async (dir) => {
+        const plan = planFixture({ servers: 1, agents: 2 });
+        const bigger = {
+          ...plan,
+          nodes: plan.nodes.map((n) => (n.role === "agent" ? { ...n, diskGiB: 50 } : n)),
+        };
+        await writeConfig(dir, bigger);
+      },
+      {
+        [address("disk", agent1)]: REPLACE,
+        [address("domain", agent1)]: REPLACE,
+        [address("disk", agent2)]: REPLACE,
+        [address("domain", agent2)]: REPLACE,
+      },
+    ],
+    [
+      "a new Flatcar version: the base image and every disk and domain are replaced",
+      async (dir) => writeConfig(dir, baselinePlan, { ...SYNTHESIS_OPTIONS, flatcarVersion: "4230.2.4" }),
+      {
+        "terraform_data.libvirt_volume__flatcar_base": REPLACE,
+        ...Object.fromEntries(
+          baselinePlan.nodes.flatMap((n) => [
+            [address("disk", n.name), REPLACE],
+            [address("domain", n.name), REPLACE],
+          ]),
+        ),
+      },
+    ],
+    [
+      "a node's memory changed: only its domain, updated in place (the provider restarts it; the disk stays)",
+      async (dir) => {
+        const plan = planFixture({ servers: 1, agents: 2 });
+        const more = {
+          ...plan,
+          nodes: plan.nodes.map((n) => (n.name === agent2 ? { ...n, memoryMiB: 8192 } : n)),
+        };
+        await writeConfig(dir, more);
+      },
+      { [address("domain", agent2)]: "update" },
+    ],
+  ])("%s", async (_name, change, expected) => {
+    const dir = await copyOfBaseline();
+    await change(dir);
+    const changes = await plannedChanges(dir);
+    expect(changes).toEqual(expected);
+    // Provider 0.9.7 cannot update a volume in place: every volume change must be a replacement.
+    expect(
+      Object.entries(changes).filter(([at, action]) => at.includes("libvirt_volume") && action === "update"),
+    ).toEqual([]);
+  });
+});
 
-      await writeEnvironment(labEnvironment(2));
-      const dir = await render();
-      await terraform(dir, ["init", "-input=false", "-no-color"], dataDir);
-      await terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], dataDir);
-      expect(existsSync(join(options.stateRoot, "lab", "tofu", "terraform.tfstate"))).toBe(true);
+describeWithTools(["terraform"], "homelab replace <node>", () => {
+  it("-replace of a node's disk replaces its domain too (replace_triggered_by), nothing else", async () => {
+    const dir = await copyOfBaseline();
+    const disk = address("disk", agent1);
+    expect(await plannedChanges(dir, [`-replace=${disk}`])).toEqual({
+      [disk]: REPLACE,
+      [address("domain", agent1)]: REPLACE,
+    });
+  });
+});
 
-      await render();
-      expect(await plannedChanges(dir, [], dataDir)).toEqual({});
+describeWithTools(["terraform"], "a rendered environment (the real render, terraform_data stand-ins)", () => {
+  const labEnvironment = (agents: number, agentSnippet?: string) => ({
+    name: "lab",
+    prefix: "lab",
+    network: { mode: "nat", cidr: "10.79.0.0/24" },
+    servers: { count: 1, vcpu: 2, memoryMiB: 2048, diskGiB: 12 },
+    agents: {
+      count: agents,
+      vcpu: 1,
+      memoryMiB: 1024,
+      diskGiB: 12,
+      ...(agentSnippet ? { snippets: [agentSnippet] } : {}),
+    },
+    ssh: { authorizedKeys: [] },
+  });
 
-      await writeEnvironment(labEnvironment(3));
-      await render();
-      expect(await plannedChanges(dir, [], dataDir)).toEqual(nodeResources("lab-agent-3", "create"));
+  it("re-rendering changes nothing; a new agent adds only its resources; an agent snippet replaces only agents", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "homelab-tofu-rendered-"));
+    scratch.push(cwd);
+    await mkdir(join(cwd, "environments"));
+    const writeEnvironment = (value: object) =>
+      writeFile(join(cwd, "environments", "lab.ts"), `export default ${JSON.stringify(value)};\n`);
+    const options = {
+      environment: "lab",
+      cwd,
+      home: cwd,
+      stateRoot: join(cwd, "state"),
+      cacheRoot: join(cwd, "cache"),
+    };
+    const dataDir = join(cwd, "tf-data");
+    const render = async () => {
+      const result = await renderEnvironment(options);
+      const document = JSON.parse(
+        await readFile(join(result.outDir, "main.tf.json"), "utf8"),
+      ) as TfJsonDocument;
+      await writeFile(
+        join(result.outDir, "main.tf.json"),
+        JSON.stringify(standInConfig(document, { keepBackend: true })),
+      );
+      return result.outDir;
+    };
 
-      const snippet =
-        "variant: flatcar\nversion: 1.0.0\nstorage:\n  files:\n    - path: /etc/agent-marker\n      contents:\n        inline: agent\n";
-      await writeEnvironment(labEnvironment(2, snippet));
-      await render();
-      expect(await plannedChanges(dir, [], dataDir)).toEqual({
-        ...nodeResources("lab-agent-1", REPLACE),
-        ...nodeResources("lab-agent-2", REPLACE),
-      });
+    await writeEnvironment(labEnvironment(2));
+    const dir = await render();
+    await terraform(dir, ["init", "-input=false", "-no-color"], dataDir);
+    await terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], dataDir);
+    expect(existsSync(join(options.stateRoot, "lab", "tofu", "terraform.tfstate"))).toBe(true);
+
+    await render();
+    expect(await plannedChanges(dir, [], dataDir)).toEqual({});
+
+    await writeEnvironment(labEnvironment(3));
+    await render();
+    expect(await plannedChanges(dir, [], dataDir)).toEqual(nodeResources("lab-agent-3", "create"));
+
+    const snippet =
+      "variant: flatcar\nversion: 1.0.0\nstorage:\n  files:\n    - path: /etc/agent-marker\n      contents:\n        inline: agent\n";
+    await writeEnvironment(labEnvironment(2, snippet));
+    await render();
+    expect(await plannedChanges(dir, [], dataDir)).toEqual({
+      ...nodeResources("lab-agent-1", REPLACE),
+      ...nodeResources("lab-agent-2", REPLACE),
     });
   });
 });
