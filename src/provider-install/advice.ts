@@ -11,6 +11,15 @@ export function providerPlatform(platform: string, arch: string): string {
  * local mirror both CLIs read without any configuration (unless a provider_installation block
  * replaces the implied methods; then name the mirror there).
  */
+export interface MirrorInstructions {
+  /** What to do, in a sentence. */
+  readonly intro: string;
+  /** The one command that pre-seeds the mirror. */
+  readonly command: string;
+  /** The other ways, as shell comments, one per line. */
+  readonly alternatives: readonly string[];
+}
+
 export function mirrorInstructions(
   availability: ProviderAvailability,
   options: {
@@ -19,23 +28,22 @@ export function mirrorInstructions(
     readonly renderedDir: string;
     readonly home: string;
   },
-): string[] {
+): MirrorInstructions {
   const [host, namespace, type] = availability.address.split("/");
   const mirror = `${options.home}/.terraform.d/plugins`;
   const zip = `terraform-provider-${type}_${availability.version}_${options.platform}.zip`;
-  const lines = [
-    `Pre-seed a local mirror once, on a machine that can reach ${host}:`,
-    `  ${options.program} -chdir=${options.renderedDir} providers mirror -platform=${options.platform} ${mirror}`,
-    `or put the release file ${zip} into ${mirror}/${host}/${namespace}/${type}/ (copied from such a machine).`,
+  const alternatives = [
+    `# or copy ${zip} (from such a machine) into ${mirror}/${host}/${namespace}/${type}/`,
   ];
   if (availability.explicitInstallation) {
-    lines.push(
-      `${availability.cliConfigFile} has a provider_installation block, which replaces that directory: name the mirror there, and exclude the provider from direct:`,
-      `  provider_installation {`,
-      `    filesystem_mirror { path = "${mirror}" }`,
-      `    direct { exclude = ["${availability.address}"] }`,
-      `  }`,
+    alternatives.push(
+      `# ${availability.cliConfigFile} has a provider_installation block, which replaces that directory: add`,
+      `#   filesystem_mirror { path = "${mirror}" }   and   direct { exclude = ["${availability.address}"] }`,
     );
   }
-  return lines;
+  return {
+    intro: `pre-seed a local mirror once (after \`homelab render\`, on a machine that can reach ${host}):`,
+    command: `${options.program} -chdir=${options.renderedDir} providers mirror -platform=${options.platform} ${mirror}`,
+    alternatives,
+  };
 }

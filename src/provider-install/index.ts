@@ -3,7 +3,7 @@
  * the CLI's notice before `init` and doctor's "provider" check (docs/common-errors/provider-not-cached.md).
  */
 
-export { mirrorInstructions, providerPlatform } from "./advice.js";
+export { type MirrorInstructions, mirrorInstructions, providerPlatform } from "./advice.js";
 export {
   describeAvailability,
   type ProviderAvailability,

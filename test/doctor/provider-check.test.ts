@@ -52,9 +52,11 @@ describe("the libvirt provider check", () => {
     expect(text).toContain(
       `    tofu -chdir=.homelab/development providers mirror -platform=linux_amd64 ${home}/.terraform.d/plugins\n`,
     );
-    expect(text).toContain("Fine with internet access. To keep init offline: Pre-seed a local mirror once");
     expect(text).toContain(
-      `terraform-provider-libvirt_0.9.7_linux_amd64.zip into ${home}/.terraform.d/plugins/registry.opentofu.org/dmacvicar/libvirt/`,
+      "    Fine with internet access. To keep init offline, pre-seed a local mirror once (after `homelab render`, on a machine that can reach registry.opentofu.org):\n",
+    );
+    expect(text).toContain(
+      `    # or copy terraform-provider-libvirt_0.9.7_linux_amd64.zip (from such a machine) into ${home}/.terraform.d/plugins/registry.opentofu.org/dmacvicar/libvirt/\n`,
     );
     expect(text).toContain("docs: docs/common-errors/provider-not-cached.md");
     expect(text).toContain("This host can run development. 1 warning (do not block).");
@@ -83,7 +85,9 @@ describe("the libvirt provider check", () => {
     const result = await checkProvider(check, tofu);
     expect(result.status).toBe("failure");
     expect(result.summary).toMatch(/so `tofu init` will fail$/);
-    expect(result.fix?.text).toContain('direct { exclude = ["registry.opentofu.org/dmacvicar/libvirt"] }');
+    expect(result.fix?.commands?.debian?.join("\n")).toContain(
+      'direct { exclude = ["registry.opentofu.org/dmacvicar/libvirt"] }',
+    );
   });
 
   it("is not checked without OpenTofu or Terraform (the tofu check fails instead)", async () => {

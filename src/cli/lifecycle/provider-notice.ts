@@ -39,13 +39,16 @@ export function providerNoticeLines(
   availability: ProviderAvailability,
   options: { readonly program: string; readonly renderedDir: string; readonly home: string },
 ): string[] {
+  const advice = mirrorInstructions(availability, {
+    ...options,
+    platform: providerPlatform(process.platform, process.arch),
+  });
   return [
     describeAvailability(availability, options.program),
     ...availability.notes,
-    ...mirrorInstructions(availability, {
-      ...options,
-      platform: providerPlatform(process.platform, process.arch),
-    }),
+    `To keep init offline, ${advice.intro}`,
+    `  ${advice.command}`,
+    ...advice.alternatives.map((line) => `  ${line}`),
   ];
 }
 

@@ -33,7 +33,7 @@ export async function checkProvider(
   const availability = await providerAvailability(query);
   const summary = describeAvailability(availability, tofu.program);
   if (availability.offline) return { id: "provider", status: "ok", summary };
-  const [first, command, ...rest] = mirrorInstructions(availability, {
+  const advice = mirrorInstructions(availability, {
     program: tofu.program,
     platform: input.platform,
     renderedDir: input.renderedDir,
@@ -46,8 +46,8 @@ export async function checkProvider(
     code: "provider-not-cached",
     notes: availability.notes,
     fix: {
-      text: `${availability.noMethod ? "" : "Fine with internet access. To keep init offline: "}${first ?? ""} (after \`homelab render\`)\n    ${rest.join("\n    ")}`,
-      commands: everywhere((command ?? "").trim()),
+      text: `${availability.noMethod ? "To" : "Fine with internet access. To keep init offline,"} ${advice.intro}`,
+      commands: everywhere(advice.command, ...advice.alternatives),
     },
   };
 }
