@@ -120,7 +120,8 @@ realHost.describe("doctor on this host with a running libvirtd", () => {
     expect(pool).toMatchObject({ status: "failure", code: "pool-path-not-traversable" });
     expect(pool?.summary).toContain(`cannot traverse ${locked} (drwx------ uid 0 gid 0)`);
     expect(report.blocking).toBe(true);
-    expect(formatDoctorReport(report)).toContain(`sudo setfacl -m u:libvirt-qemu:x ${locked}`);
+    // The tests run as root, and root's commands carry no sudo.
+    expect(formatDoctorReport(report)).toContain(`    setfacl -m u:libvirt-qemu:x ${locked}`);
 
     // Reality check: QEMU really cannot open a disk there…
     expect(tryStartDomain(join(locked, "pool"), `hl-doctor-denied-${suffix}`)).toMatch(/Permission denied/);
@@ -171,12 +172,14 @@ realHost.describe("doctor on this host with a running libvirtd", () => {
       "network",
       "SSH",
       "disk space",
+      "libvirt provider",
     ]) {
       expect(
         lines.some((line) => new RegExp(`^[✔⚠] ${label.replace("/", "\\/")}\\s`).test(line)),
         label,
       ).toBe(true);
     }
-    expect(lines.at(-1)).toMatch(/This host can run doctortest\./);
+    // The verdict; a note on which distribution's commands are shown may follow it.
+    expect(lines.some((line) => /^This host can run doctortest\./.test(line))).toBe(true);
   });
 });

@@ -68,7 +68,8 @@ describeWithTools(LIBVIRT_TOOLS, "doctor with libvirtd stopped", () => {
         });
         expect(run.status).toBe(1);
         expect(run.stdout).toMatch(/^✖ libvirt +libvirt does not answer at qemu:\/\/\/system/m);
-        expect(run.stdout).toContain("sudo systemctl enable --now libvirtd");
+        // As root (the tests' user), without sudo.
+        expect(run.stdout).toContain("    systemctl enable --now libvirtd\n");
         expect(run.stdout).toContain("docs: docs/common-errors/libvirt-unreachable.md");
         expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /); // no stack trace
       });
