@@ -12,6 +12,7 @@ export const ERROR_CODES = {
 
   // Environments
   "env-not-found": "No environment with that name or path",
+  "env-name-mismatch": "An environment's name differs from its file's name",
   "env-load-failed": "An environment file cannot be loaded",
   "env-invalid": "An environment does not match the schema",
   "env-no-server": "An environment has no server",
@@ -39,6 +40,7 @@ export const ERROR_CODES = {
   // Host prerequisites (doctor)
   "tofu-not-found": "Neither OpenTofu nor Terraform is installed",
   "tofu-too-old": "OpenTofu or Terraform is too old",
+  "provider-not-cached": "tofu init would download the libvirt provider from a registry",
   "libvirt-unreachable": "libvirt does not answer at the environment's URI",
   "libvirt-permission-denied": "QEMU cannot read the base image, a disk or the Ignition file",
   "kvm-unavailable": "KVM is not usable on this host",

@@ -1,5 +1,10 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.js";
+import {
+  type NameMismatchReport,
+  nameMismatchError,
+  nameMismatchReport,
+} from "../environment/name-mismatch.js";
 import { HomelabError } from "../errors/index.js";
 import {
   ensureDeployKey,
@@ -61,6 +66,11 @@ export interface RenderOptions {
    * with `secret-missing`: the running nodes carry the old secret. The CLI's `--force`.
    */
   readonly allowNewSecrets?: boolean;
+  /**
+   * An environment whose `name` differs from its file's name: "error" refuses it before anything
+   * is written (commands that change something), "warning" (default) reports it in `nameMismatch`.
+   */
+  readonly nameMismatch?: "error" | "warning";
 }
 
 export interface RenderResult {
@@ -77,6 +87,8 @@ export interface RenderResult {
   readonly files: readonly string[];
   /** Plan warnings, then anything render noticed (never errors). */
   readonly warnings: readonly PlanWarning[];
+  /** The environment's name differs from its file's (the CLI warns once). */
+  readonly nameMismatch: NameMismatchReport | undefined;
 }
 
 /** Everything a render would write, validated, before anything is written. */
@@ -128,6 +140,10 @@ const PUBLIC_MODE = 0o644;
  */
 export async function prepareRender(options: RenderOptions): Promise<PreparedRender> {
   const loaded = await loadEnvironment(options.environment, { cwd: options.cwd, home: options.home });
+  if (options.nameMismatch === "error") {
+    const refusal = await nameMismatchError(loaded);
+    if (refusal) throw refusal;
+  }
   const environment = loaded.environment;
   const siblings = await loadSiblingEnvironments(dirname(loaded.absoluteFile), {
     exclude: loaded.absoluteFile,
@@ -225,6 +241,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     flatcarImage,
     contents,
     warnings: [...loaded.warnings, ...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+    nameMismatch: await nameMismatchReport(loaded),
   };
 }
 

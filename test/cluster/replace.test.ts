@@ -13,6 +13,7 @@ import {
   waitForReplacement,
 } from "../../src/cluster/index.js";
 import type { HomelabError } from "../../src/errors/index.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { type FakeKubeApi, fakeNode, startFakeKubeApi } from "./fake-kube-api.js";
 
 const server = (n: number, clusterInit = n === 1) => ({
@@ -88,7 +89,7 @@ describe("replaceVerdict", () => {
   }
 });
 
-describe("waitForReplacement (fake API server)", () => {
+describeWithTools(["openssl"], "waitForReplacement (fake API server)", () => {
   let fake: FakeKubeApi;
   let kubeconfigPath: string;
   beforeAll(async () => {
@@ -97,7 +98,7 @@ describe("waitForReplacement (fake API server)", () => {
     await writeFile(kubeconfigPath, fake.kubeconfig(), { mode: 0o600 });
   });
   afterAll(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it("deletes a Node object the old machine re-registered, then waits for the new machine to be Ready", async () => {

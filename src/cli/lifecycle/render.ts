@@ -2,6 +2,7 @@ import { relative, resolve } from "node:path";
 import { LOCK_FILE_NAME, type LockFile, readLock } from "../../lock/index.js";
 import { type RenderResult, renderEnvironment } from "../../render/index.js";
 import type { CliContext } from "../context.js";
+import { warnNameMismatchOnce } from "./environment-name.js";
 
 /**
  * The render step that plan, apply, destroy, up and replace start with: the same call as
@@ -20,6 +21,8 @@ export interface RenderStepOptions {
   readonly flatcarImage?: string;
   /** `--force`: create missing secrets even for an applied environment (see RenderOptions). */
   readonly allowNewSecrets?: boolean;
+  /** A name that differs from the file's: refused ("error") or warned about once (default). */
+  readonly nameMismatch?: "error" | "warning";
 }
 
 /**
@@ -46,11 +49,21 @@ export async function renderWithContext(
       ...(lock ? { lock } : {}),
       lockFile: LOCK_FILE_NAME,
       ...(options.allowNewSecrets ? { allowNewSecrets: true } : {}),
+      nameMismatch: options.nameMismatch ?? "warning",
     }),
   );
+  warnNameMismatchOnce(context, result.nameMismatch);
   for (const warning of result.warnings)
     context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
   return { render: result, lock };
+}
+
+/**
+ * The files a user reads: render also writes a hidden marker (`.homelab-render`) that lets a
+ * later render recognise its own directory; it is not counted.
+ */
+export function visibleFiles(files: readonly string[]): string[] {
+  return files.filter((file) => !file.split("/").some((part) => part.startsWith(".")));
 }
 
 export async function renderStep(
@@ -60,8 +73,7 @@ export async function renderStep(
 ): Promise<RenderedEnvironment> {
   const rendered = await renderWithContext(context, environment, options);
   const { outDir, files } = rendered.render;
-  context.reporter.info(`Rendered ${files.length} files into ${relative(context.cwd, outDir) || "."}`, {
-    outDir,
-  });
+  const count = visibleFiles(files).length;
+  context.reporter.info(`Rendered ${count} files into ${relative(context.cwd, outDir) || "."}`, { outDir });
   return rendered;
 }

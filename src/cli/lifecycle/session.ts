@@ -3,6 +3,7 @@ import type { RenderResult } from "../../render/index.js";
 import { TofuFailedError, type TofuRunner, withRunLock } from "../../runner/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
+import { nameMismatchMode } from "./environment-name.js";
 import { type RenderedEnvironment, type RenderStepOptions, renderStep } from "./render.js";
 import { createRunner, resolveTofu, runLockHolder } from "./tofu.js";
 
@@ -29,7 +30,10 @@ export async function withSession<T>(
   work: (session: Session) => Promise<T>,
   beforeLock?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
-  const rendered = await renderStep(context, options.environment, options.render);
+  const rendered = await renderStep(context, options.environment, {
+    ...options.render,
+    nameMismatch: nameMismatchMode(options.command),
+  });
   const { render, lock: lockFile } = rendered;
   if (beforeLock) await beforeLock(rendered);
   const binary = await resolveTofu(context, options.tofu);

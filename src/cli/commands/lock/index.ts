@@ -13,6 +13,7 @@ import {
   writeLock,
 } from "../../../lock/index.js";
 import type { CommandModule } from "../../command.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { downloadTimeouts } from "../../lifecycle/image.js";
 
 function describeEntry(entry: LockedEnvironment): string[] {
@@ -60,6 +61,7 @@ const command: CommandModule = {
     const environments = await Promise.all(
       names.map((name) => loadEnvironment(name, { cwd: context.cwd, home })),
     );
+    for (const loaded of environments) await warnIfNameMismatch(context, loaded);
     const lock: LockFile = (await readLock(context.cwd)) ?? { lockfileVersion: 1, environments: {} };
 
     if (options.update === true) {
