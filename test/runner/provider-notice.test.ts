@@ -9,12 +9,14 @@ import { expect, it } from "vitest";
 import planCommand from "../../src/cli/commands/plan/index.js";
 import { offlineTerraformConfig } from "../support/offline-terraform.js";
 import { describeWithTools } from "../support/real-tools.js";
+import { standInVerifiedImage } from "../support/verified-image.js";
 import { eventsOf, runCommand } from "./cli-harness.js";
 import { testRepo } from "./environment-repo.js";
 
 describeWithTools(["terraform"], "the provider notice before init (real terraform)", () => {
   it("warns that init cannot install dmacvicar/libvirt offline, before init runs; init then fails in the mirror", async () => {
     const repo = await testRepo("notice", "hl-notice");
+    await standInVerifiedImage(repo.env.HOMELAB_CACHE_DIR!);
     const run = await runCommand(planCommand, ["notice"], repo);
     const warning = run.events.findIndex(
       (event) => event.type === "warning" && event.code === "provider-not-cached",
@@ -37,6 +39,7 @@ describeWithTools(["terraform"], "the provider notice before init (real terrafor
 
   it("says nothing when the provider is in the mirror", async () => {
     const repo = await testRepo("quiet", "hl-quiet");
+    await standInVerifiedImage(repo.env.HOMELAB_CACHE_DIR!);
     const mirror = join(repo.cwd, "..", "mirror");
     for (const host of ["registry.terraform.io", "registry.opentofu.org"]) {
       const dir = join(mirror, host, "dmacvicar", "libvirt", "0.9.7", "linux_amd64");
