@@ -27,6 +27,15 @@ export interface LoadedEnvironment {
   readonly warnings: readonly PlanWarning[];
   /** Text of every snippet file, by absolute path. */
   readonly snippetSources: ReadonlyMap<string, string>;
+  /** Set when `name` differs from the file's name (`environments/<file name>.ts`). */
+  readonly nameMismatch: NameMismatch | undefined;
+}
+
+export interface NameMismatch {
+  /** The file's name without extension (what the user typed, for a name). */
+  readonly fileName: string;
+  /** The environment's `name`, which state, render directory and kubeconfig use. */
+  readonly name: string;
 }
 
 /** File types an environment may be written in, in lookup order for a bare name. */
@@ -47,14 +56,11 @@ export async function loadEnvironment(
   const value = await loadEnvironmentValue(absoluteFile, file);
   const environment = await validate(value, absoluteFile, file);
   const warnings: PlanWarning[] = [];
-  if (byName && environment.name !== nameOrPath) {
-    // Everything (state directory, render directory, kubeconfig) is keyed by `name`, so a
-    // mismatch works; it only surprises whoever looks for `<file name>` in those places.
-    warnings.push({
-      message: `the environment is named "${environment.name}", not "${nameOrPath}": its state, render directory and kubeconfig use "${environment.name}"`,
-      where: { file, path: "name" },
-    });
-  }
+  // State, render directory and kubeconfig are keyed by `name`: a copied file that kept its
+  // name acts on the original's cluster. The CLI refuses that for commands that change
+  // something and warns for the rest (name-mismatch.ts).
+  const fileName = byName ? nameOrPath : basename(absoluteFile, extname(absoluteFile));
+  const nameMismatch = environment.name === fileName ? undefined : { fileName, name: environment.name };
   const baseDir = dirname(absoluteFile);
   const authorizedKeys = await resolveSshKeys(environment, {
     absoluteFile,
@@ -108,7 +114,7 @@ export async function loadEnvironment(
       ),
     ),
   };
-  return { environment: resolved, file, absoluteFile, warnings, snippetSources };
+  return { environment: resolved, file, absoluteFile, warnings, snippetSources, nameMismatch };
 }
 
 function displayPath(absolute: string, cwd: string): string {
@@ -157,8 +163,8 @@ async function resolveEnvironmentFile(
     where: { file: `${ENVIRONMENTS_DIR}/${nameOrPath}.ts` },
     fix:
       available.length > 0
-        ? `Use one of: ${available.join(", ")} — or create ${ENVIRONMENTS_DIR}/${nameOrPath}.ts (copy development.ts).`
-        : `Run homelab from the repository root (where ${ENVIRONMENTS_DIR}/ is), or pass a path to an environment file.`,
+        ? `Use one of: ${available.join(", ")} — or create ${ENVIRONMENTS_DIR}/${nameOrPath}.ts (copy development.ts, then give it its own name, prefix and network).`
+        : `There is no ${ENVIRONMENTS_DIR}/ here or in any folder above: run homelab inside its repository (a folder with ${ENVIRONMENTS_DIR}/ or homelab.lock.json, or below one), or pass a path to an environment file.`,
   });
 }
 

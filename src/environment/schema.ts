@@ -108,7 +108,15 @@ export const NodeOverrideSchema = z.strictObject({
   labels: z.array(label).optional().describe("extra labels, added to the pool's"),
   taints: z.array(taint).optional().describe("extra taints, added to the pool's"),
   snippets: z.array(SnippetSchema).optional().describe("extra Butane snippets, after the pool's"),
+  host: dnsLabel("nodes.<name>.host")
+    .optional()
+    .describe("pin the node to this entry of `hosts` instead of the automatic placement"),
 });
+
+/** A Linux network interface name (IFNAMSIZ: at most 15 characters). */
+const interfaceName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,15}$/, "expected a Linux interface name such as br0");
 
 /** An inclusive range of IPv4 addresses, e.g. { start: "192.168.140.100", end: "192.168.140.199" }. */
 export const AddressRangeSchema = z.strictObject({
@@ -129,11 +137,7 @@ export const NetworkSchema = z.strictObject({
   name: dnsLabel("network.name")
     .optional()
     .describe("libvirt network name (nat mode); default `<prefix>-net`"),
-  bridge: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,15}$/, "expected a Linux interface name such as br0")
-    .optional()
-    .describe("host bridge device (bridge mode), e.g. br0; required there"),
+  bridge: interfaceName.optional().describe("host bridge device (bridge mode), e.g. br0; required there"),
   gateway: ipv4.optional().describe("default gateway; default the network's first host address"),
   dns: z.array(ipv4).optional().describe("DNS servers for the nodes; default the gateway"),
   domain: z
@@ -176,6 +180,31 @@ export const PoolSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("true: use an existing pool called `name` (e.g. default) instead of creating one"),
+});
+
+/**
+ * One libvirt host of a multi-host environment. Without `hosts` an environment lives on the
+ * single host of `libvirt.uri`, with `pool` and `network.bridge`, exactly as before.
+ */
+export const HostSchema = z.strictObject({
+  uri: z
+    .string({ error: "expected a libvirt connection URI string" })
+    .regex(
+      /^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/,
+      "expected a libvirt URI such as qemu:///system or qemu+ssh://user@host/system",
+    )
+    .describe("libvirt connection URI of the host, e.g. qemu+ssh://core@hv2.home.arpa/system"),
+  pool: PoolSchema.optional().describe("the host's storage pool; default the environment's `pool`"),
+  bridge: interfaceName.optional().describe("the host's bridge device (bridge mode); default network.bridge"),
+});
+
+export const ArtifactsSchema = z.strictObject({
+  airgapImages: z
+    .boolean()
+    .optional()
+    .describe(
+      "deliver k3s's air-gap image archive (k3s-airgap-images-amd64.tar.zst) to every node; default `offline`",
+    ),
 });
 
 export const FlatcarSchema = z.strictObject({
@@ -311,6 +340,25 @@ export const EnvironmentSchema = z
     updates: UpdatesSchema.prefault({}),
     k3s: K3sSchema.prefault({}),
     gitops: GitOpsSchema.optional().describe("Flux GitOps; without it nothing Flux-related is rendered"),
+    hosts: z
+      .record(
+        z.string().regex(DNS_LABEL, "expected a host name that is a DNS label, such as hv1"),
+        HostSchema,
+      )
+      .optional()
+      .describe(
+        "the libvirt hosts of a multi-host environment by name, in placement order (add new hosts at the end); " +
+          "without it the environment uses libvirt.uri, pool and network.bridge",
+      ),
+    offline: z
+      .boolean()
+      .default(false)
+      .describe(
+        "nodes need no internet at first boot: k3s, Flux's manifest and the air-gap images come from the artifact volume",
+      ),
+    artifacts: ArtifactsSchema.optional().describe(
+      "what homelab delivers to the nodes from its artifact cache",
+    ),
   })
   .describe("A homelab environment: a k3s cluster of Flatcar VMs on libvirt");
 
@@ -320,3 +368,4 @@ export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type Snippet = z.output<typeof SnippetSchema>;
 export type NodeOverride = z.output<typeof NodeOverrideSchema>;
+export type Host = z.output<typeof HostSchema>;

@@ -4,9 +4,9 @@ import { parseDigests, verifyDigests } from "../image/digests.js";
 import { type DownloadTimeouts, describeFetchError, type Fetch, TimedRequest } from "../image/download.js";
 import { flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
 import { parseSigningKeys } from "../image/signing-key.js";
-import { k3sBinaryUrl } from "../pins/index.js";
+import { K3S_AIRGAP_IMAGES_FILE, k3sAirgapImagesUrl, k3sBinaryUrl } from "../pins/index.js";
 import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
-import { lockEntryFromPins } from "./resolve.js";
+import { lockEntryFromPins, wantsAirgapImages } from "./resolve.js";
 import type { LockedEnvironment } from "./schema.js";
 
 /** Where to read release metadata from; defaults are the canonical hosts (tests use 127.0.0.1). */
@@ -128,7 +128,8 @@ export async function updateLockedEnvironment(
 
   const k3sBase = (options.sources?.k3sBaseUrl ?? K3S_RELEASES).replace(/\/+$/, "");
   const checksumsUrl = `${k3sBase}/${encodeURIComponent(k3sVersion)}/sha256sum-amd64.txt`;
-  const sha256 = parseK3sChecksums(await fetchText(options.fetch, checksumsUrl, options.timeouts));
+  const checksums = await fetchText(options.fetch, checksumsUrl, options.timeouts);
+  const sha256 = parseK3sChecksums(checksums);
   if (!sha256) {
     throw new HomelabError("lock-update-failed", `${checksumsUrl} has no line for the k3s binary`, {
       fix: "Check the k3s version; the lock file was not changed.",
@@ -143,6 +144,31 @@ export async function updateLockedEnvironment(
         fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
       },
     );
+  }
+
+  let airgapImages: { url: string; sha256: string } | undefined;
+  if (wantsAirgapImages(environment)) {
+    const published = parseK3sChecksums(checksums, K3S_AIRGAP_IMAGES_FILE);
+    if (!published) {
+      throw new HomelabError(
+        "lock-update-failed",
+        `${checksumsUrl} has no line for ${K3S_AIRGAP_IMAGES_FILE}`,
+        {
+          fix: "Check the k3s version, or set artifacts.airgapImages: false; the lock file was not changed.",
+        },
+      );
+    }
+    const pinnedImages = pins.k3sAirgapImages?.[k3sVersion];
+    if (pinnedImages && pinnedImages.sha256 !== published) {
+      throw new HomelabError(
+        "lock-update-failed",
+        `the published sha256 of ${K3S_AIRGAP_IMAGES_FILE} for k3s ${k3sVersion} (${published}) differs from the one homelab ships (${pinnedImages.sha256})`,
+        {
+          fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
+        },
+      );
+    }
+    airgapImages = { url: k3sAirgapImagesUrl(k3sVersion), sha256: published };
   }
 
   const flatcarBase = options.sources?.flatcarBaseUrl?.replace("{channel}", channel);
@@ -180,7 +206,11 @@ export async function updateLockedEnvironment(
         sha512,
       },
     },
-    k3s: { version: k3sVersion, binary: { url: k3sBinaryUrl(k3sVersion), sha256 } },
+    k3s: {
+      version: k3sVersion,
+      binary: { url: k3sBinaryUrl(k3sVersion), sha256 },
+      ...(airgapImages ? { airgapImages } : {}),
+    },
     provider: { source: "dmacvicar/libvirt", version: pins.providerVersion },
     ...(environment.gitops ? { flux: { version: pins.fluxVersion } } : {}),
   };
@@ -202,7 +232,13 @@ export function offlineLockedEnvironment(
     flatcarVersion === undefined
       ? undefined
       : lockEntryFromPins(
-          { channel, flatcarVersion, k3sVersion, gitops: environment.gitops !== undefined },
+          {
+            channel,
+            flatcarVersion,
+            k3sVersion,
+            gitops: environment.gitops !== undefined,
+            airgapImages: wantsAirgapImages(environment),
+          },
           pins,
         );
   if (!entry) {
@@ -210,7 +246,9 @@ export function offlineLockedEnvironment(
       "lock-missing-artifact",
       flatcarVersion === undefined
         ? `homelab pins no Flatcar release for the ${channel} channel`
-        : `homelab knows no sha256 for the k3s ${k3sVersion} binary`,
+        : wantsAirgapImages(environment) && pins.k3sBinaries[k3sVersion]
+          ? `homelab knows no sha256 for the air-gap image archive of k3s ${k3sVersion}`
+          : `homelab knows no sha256 for the k3s ${k3sVersion} binary`,
       {
         where: { path: flatcarVersion === undefined ? "flatcar.version" : "k3s.version" },
         fix: `Run \`homelab lock ${environment.name} --update\` where the internet is reachable, or pin versions homelab knows (k3s: ${Object.keys(pins.k3sBinaries).join(", ")}).`,

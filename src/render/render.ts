@@ -1,6 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.js";
+import {
+  type NameMismatchReport,
+  nameMismatchError,
+  nameMismatchReport,
+} from "../environment/name-mismatch.js";
 import { HomelabError } from "../errors/index.js";
 import {
   ensureDeployKey,
@@ -87,6 +92,11 @@ export interface RenderOptions {
    * with `secret-missing`: the running nodes carry the old secret. The CLI's `--new-secrets`.
    */
   readonly allowNewSecrets?: boolean;
+  /**
+   * An environment whose `name` differs from its file's name: "error" refuses it before anything
+   * is written (commands that change something), "warning" (default) reports it in `nameMismatch`.
+   */
+  readonly nameMismatch?: "error" | "warning";
 }
 
 export interface RenderResult {
@@ -110,6 +120,8 @@ export interface RenderResult {
   readonly firstBootRecord: FirstBootRecord;
   /** Per node of the environment: the Ignition written to `ignition/<node>.ign`. */
   readonly ignition: ReadonlyMap<string, string>;
+  /** The environment's name differs from its file's (the CLI warns once). */
+  readonly nameMismatch: NameMismatchReport | undefined;
 }
 
 /** Everything a render would write, validated, before anything is written. */
@@ -161,6 +173,10 @@ const PUBLIC_MODE = 0o644;
  */
 export async function prepareRender(options: RenderOptions): Promise<PreparedRender> {
   const loaded = await loadEnvironment(options.environment, { cwd: options.cwd, home: options.home });
+  if (options.nameMismatch === "error") {
+    const refusal = await nameMismatchError(loaded);
+    if (refusal) throw refusal;
+  }
   const environment = loaded.environment;
   const siblings = await loadSiblingEnvironments(dirname(loaded.absoluteFile), {
     exclude: loaded.absoluteFile,
@@ -291,6 +307,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     rollout: step.rollout,
     firstBootRecord,
     ignition: new Map(configs.map((config) => [config.node.name, config.ignition])),
+    nameMismatch: await nameMismatchReport(loaded),
   };
 }
 

@@ -308,14 +308,14 @@ describe("loadEnvironment: located errors", () => {
     expect(error.message).toBe("required field is missing");
   });
 
-  it("warns when an environment's name does not match its file (everything uses the name)", async () => {
+  it("reports an environment whose name does not match its file (the CLI refuses or warns)", async () => {
     const cwd = project({ "environments/staging.ts": MINIMAL("production") });
     const loaded = await loadEnvironment("staging", { cwd, home: NO_HOME });
     expect(loaded.environment.name).toBe("production");
-    expect(loaded.warnings).toEqual([
-      expect.objectContaining({ where: { file: "environments/staging.ts", path: "name" } }),
-    ]);
-    expect(loaded.warnings[0]?.message).toMatch(/named "production", not "staging"/);
+    expect(loaded.nameMismatch).toEqual({ fileName: "staging", name: "production" });
+    expect(loaded.warnings).toEqual([]);
+    const byPath = await loadEnvironment("environments/staging.ts", { cwd, home: NO_HOME });
+    expect(byPath.nameMismatch).toEqual({ fileName: "staging", name: "production" });
   });
 
   it("adds lines to planning errors too", async () => {

@@ -9,6 +9,7 @@ import { type RenderOptions, renderEnvironment } from "../../src/render/index.js
 import { type ProviderSchema, walkTfJson } from "../../src/tofu/index.js";
 import { expr } from "../../src/tofu/tf-json.js";
 import { ignitionValidate } from "../support/ignition.js";
+import { itWithTools } from "../support/real-tools.js";
 import { snapshotTree } from "./tree.js";
 
 const repository = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -130,7 +131,7 @@ describe.each(["development", "staging", "production"])("rendering the shipped %
     expect(Object.keys(document.locals.nodes)).toEqual(nodes);
   });
 
-  it("every node's Ignition passes the real ignition-validate", async () => {
+  itWithTools(["ignition-validate"], "every node's Ignition passes the real ignition-validate", async () => {
     for (const node of nodes) {
       const outcome = ignitionValidate(
         await readFile(join(options.outDir ?? "", "ignition", `${node}.ign`), "utf8"),

@@ -13,6 +13,7 @@ import {
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
 import { environmentStateDir } from "../paths.js";
+import { nameMismatchMode } from "./environment-name.js";
 import { type RenderedEnvironment, type RenderStepOptions, renderStep, renderWithContext } from "./render.js";
 import { createRunner, resolveTofu, runLockHolder } from "./tofu.js";
 
@@ -32,8 +33,6 @@ export interface SessionOptions {
   readonly tofu: string | undefined;
   readonly command: string;
   readonly render?: RenderStepOptions;
-  /** Whether the command changes anything (default): a name/file mismatch is then an error, else a warning. */
-  readonly mutating?: boolean;
 }
 
 /**
@@ -102,24 +101,10 @@ export async function withSession<T>(
   work: (session: Session) => Promise<T>,
   beforeWork?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
-  const lockName = lockNameOf(options.environment);
   return withEnvironmentRunLock(context, options.environment, options.command, async () => {
-    const rendered = await renderStep(context, options.environment, options.render);
+    const renderOptions = { ...options.render, nameMismatch: nameMismatchMode(options.command) };
+    const rendered = await renderStep(context, options.environment, renderOptions);
     const { render, lock: lockFile } = rendered;
-    if (render.plan.environment.name !== lockName) {
-      const mismatch = new HomelabError(
-        "env-name-mismatch",
-        `${render.environmentFile} names its environment "${render.plan.environment.name}", not "${lockName}"`,
-        {
-          where: { file: render.environmentFile, path: "name" },
-          fix:
-            `A copied environment must get its own name: set name: "${lockName}" (and a prefix and network of its own), ` +
-            `or run the command for "${render.plan.environment.name}" itself.`,
-        },
-      );
-      if (options.mutating !== false) throw mismatch;
-      context.reporter.warn(`${mismatch.message}: ${mismatch.fix}`, { code: mismatch.code });
-    }
     if (beforeWork) await beforeWork(rendered);
     const binary = await resolveTofu(context, options.tofu);
     const runner = createRunner(context, render, binary);
@@ -130,7 +115,7 @@ export async function withSession<T>(
       rerender: async (release, requested) =>
         (
           await renderWithContext(context, options.environment, {
-            ...options.render,
+            ...renderOptions,
             release,
             ...(requested ? { requested } : {}),
             quiet: true,
