@@ -1,11 +1,14 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { HomelabError, type HomelabErrorDetail } from "../errors/index.js";
+import type { SiblingEnvironment } from "../plan/plan.js";
 import type { PlanWarning } from "../plan/types.js";
+import { type EvaluationLimits, evaluateEnvironmentFiles } from "./evaluate/evaluate.js";
 import { environmentErrorMap, environmentIssues, formatFieldPath } from "./issues.js";
 import { type FieldPath, locateFields } from "./locate.js";
+import { valueOrError } from "./outcome.js";
 import { type Environment, EnvironmentSchema, type Snippet } from "./schema.js";
+import { siblingFiles, siblingsFrom } from "./siblings.js";
 import { expandPath, isPublicKeyLine, looksLikeKeyLine, readPublicKeyFile } from "./ssh-keys.js";
 
 export interface LoadEnvironmentOptions {
@@ -13,6 +16,13 @@ export interface LoadEnvironmentOptions {
   readonly cwd: string;
   /** The user's home directory, for `~` in SSH key and snippet paths (the CLI passes it). */
   readonly home: string;
+  /**
+   * Also read the other environment files of the file's directory, in the same child process
+   * (schema-checked only; for planCluster's network and prefix checks). Default false.
+   */
+  readonly siblings?: boolean;
+  /** Limits of the evaluation (time, memory, sizes); see DEFAULT_EVALUATION_LIMITS. */
+  readonly limits?: Partial<EvaluationLimits>;
 }
 
 export interface LoadedEnvironment {
@@ -27,6 +37,8 @@ export interface LoadedEnvironment {
   readonly warnings: readonly PlanWarning[];
   /** Text of every snippet file, by absolute path. */
   readonly snippetSources: ReadonlyMap<string, string>;
+  /** The other environments of the directory that validate (only with `siblings: true`). */
+  readonly siblings: readonly SiblingEnvironment[];
 }
 
 /** File types an environment may be written in, in lookup order for a bare name. */
@@ -44,9 +56,17 @@ export async function loadEnvironment(
 ): Promise<LoadedEnvironment> {
   const { absoluteFile, byName } = await resolveEnvironmentFile(nameOrPath, options.cwd);
   const file = displayPath(absoluteFile, options.cwd);
-  const value = await loadEnvironmentValue(absoluteFile, file);
+  // An environment file is code: it runs in a child process, together with its siblings (one
+  // child per command), and comes back as plain data.
+  const others = options.siblings ? await siblingFiles(dirname(absoluteFile), absoluteFile) : [];
+  const [main, ...rest] = await evaluateEnvironmentFiles([absoluteFile, ...others], {
+    cwd: options.cwd,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+  if (!main) throw new HomelabError("internal", `no evaluation of ${file}`);
+  const value = await valueOrError(main, file, absoluteFile);
   const environment = await validate(value, absoluteFile, file);
-  const warnings: PlanWarning[] = [];
+  const { siblings, warnings } = siblingsFrom(rest, options.cwd);
   if (byName && environment.name !== nameOrPath) {
     // Everything (state directory, render directory, kubeconfig) is keyed by `name`, so a
     // mismatch works; it only surprises whoever looks for `<file name>` in those places.
@@ -108,7 +128,7 @@ export async function loadEnvironment(
       ),
     ),
   };
-  return { environment: resolved, file, absoluteFile, warnings, snippetSources };
+  return { environment: resolved, file, absoluteFile, warnings, snippetSources, siblings };
 }
 
 function displayPath(absolute: string, cwd: string): string {
@@ -178,50 +198,6 @@ export async function listEnvironmentNames(directory: string): Promise<string[]>
     }
   }
   return [...names].sort();
-}
-
-/** The default export (or JSON value) of an environment file, unvalidated. */
-export async function loadEnvironmentValue(absoluteFile: string, file: string): Promise<unknown> {
-  if (absoluteFile.endsWith(".json")) {
-    const text = await readFile(absoluteFile, "utf8");
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new HomelabError("env-load-failed", `${file} is not valid JSON: ${(error as Error).message}`, {
-        where: { file },
-        cause: error,
-        fix: "Fix the JSON syntax (an editor with schema/environment.schema.json points at the problem).",
-      });
-    }
-  }
-  let loaded: unknown;
-  try {
-    const { createJiti } = await import("jiti");
-    // No module or file-system cache: the file is read fresh and nothing is written next to it.
-    const jiti = createJiti(pathToFileURL(absoluteFile).href, {
-      moduleCache: false,
-      fsCache: false,
-      interopDefault: true,
-    });
-    loaded = await jiti.import(absoluteFile, { default: true });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /:(\d+):(\d+)\b/.exec(message) ?? /\((\d+):(\d+)\)/.exec(message);
-    throw new HomelabError("env-load-failed", `${file} cannot be loaded: ${message.split("\n")[0]}`, {
-      where: position ? { file, line: Number(position[1]), column: Number(position[2]) } : { file },
-      cause: error,
-      fix:
-        "Fix the file so that it evaluates to an environment object (`export default { … }`). " +
-        "It runs as TypeScript with no type checking; `npx tsc --noEmit` shows type errors.",
-    });
-  }
-  if (loaded === null || typeof loaded !== "object" || Array.isArray(loaded)) {
-    throw new HomelabError("env-invalid", `${file} must export an environment object as its default export`, {
-      where: { file },
-      fix: "Write `export default { name: …, prefix: …, … }`.",
-    });
-  }
-  return loaded;
 }
 
 async function validate(value: unknown, absoluteFile: string, file: string): Promise<Environment> {

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   // Environments
   "env-not-found": "No environment with that name or path",
   "env-load-failed": "An environment file cannot be loaded",
+  "env-timeout": "An environment file did not finish evaluating in time",
+  "env-exit": "An environment file ended the process that evaluates it",
+  "env-too-large": "An environment file, or what it evaluates to, is larger than homelab allows",
+  "env-printed": "An environment file printed output while it was evaluated",
   "env-invalid": "An environment does not match the schema",
   "env-no-server": "An environment has no server",
   "env-duplicate-node": "Two nodes share a name, MAC or address",

@@ -19,6 +19,7 @@ export function formatLocation(where: SourceLocation | undefined): string {
 export function formatError(error: HomelabError): string {
   const location = formatLocation(error.where);
   const lines = [`error[${error.code}]: ${location ? `${location}: ` : ""}${error.message}`];
+  if (error.excerpt) lines.push(...error.excerpt.split("\n").map((line) => `    ${line}`.trimEnd()));
   for (const detail of error.details) {
     const detailLocation = formatLocation(detail.where);
     lines.push(`  - ${detailLocation ? `${detailLocation}: ` : ""}${detail.message}`);
@@ -37,6 +38,7 @@ export function errorEvent(error: HomelabError): Record<string, unknown> {
     where: error.where,
     fix: error.fix,
     details: error.details,
+    ...(error.excerpt ? { excerpt: error.excerpt } : {}),
     docs: errorPage(error.code),
   };
 }

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.js";
+import { loadEnvironment } from "../environment/index.js";
 import { HomelabError } from "../errors/index.js";
 import {
   ensureDeployKey,
@@ -87,13 +87,14 @@ const PUBLIC_MODE = 0o644;
  * after the environment and its plan are valid). Throws a located HomelabError on bad input.
  */
 export async function prepareRender(options: RenderOptions): Promise<PreparedRender> {
-  const loaded = await loadEnvironment(options.environment, { cwd: options.cwd, home: options.home });
-  const environment = loaded.environment;
-  const siblings = await loadSiblingEnvironments(dirname(loaded.absoluteFile), {
-    exclude: loaded.absoluteFile,
+  // The environment and its siblings (for clash checks) are evaluated in one child process.
+  const loaded = await loadEnvironment(options.environment, {
     cwd: options.cwd,
+    home: options.home,
+    siblings: true,
   });
-  const plan = await planLoadedEnvironment(loaded, { siblings });
+  const environment = loaded.environment;
+  const plan = await planLoadedEnvironment(loaded, { siblings: loaded.siblings });
   const lockFile = options.lockFile ?? "homelab.lock.json";
   const { versions, warnings: lockWarnings } = await withEnvironmentLocations(loaded, () => {
     resolveGitopsSettings(environment, loaded.file);
@@ -172,7 +173,8 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     versions,
     flatcarImage,
     contents,
-    warnings: [...loaded.warnings, ...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+    // plan.warnings already holds the loader's warnings, located.
+    warnings: [...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
   };
 }
 
