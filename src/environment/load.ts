@@ -9,7 +9,21 @@ import { type FieldPath, locateFields } from "./locate.js";
 import { valueOrError } from "./outcome.js";
 import { type Environment, EnvironmentSchema, type Snippet } from "./schema.js";
 import { siblingFiles, siblingsFrom } from "./siblings.js";
-import { expandPath, isPublicKeyLine, looksLikeKeyLine, readPublicKeyFile } from "./ssh-keys.js";
+import {
+  expandPath,
+  looksLikeKeyLine,
+  publicKeyLineProblem,
+  readPublicKeyFile,
+  readSmallFile,
+} from "./ssh-keys.js";
+
+/** A Butane snippet is a few kilobytes; Ignition configs as a whole should stay small. */
+const MAX_SNIPPET_BYTES = 1024 * 1024;
+
+/** Paths and names from the environment, shortened for messages. */
+function shorten(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
 
 export interface LoadEnvironmentOptions {
   /** Directory names and relative paths are resolved from (the repository root, usually). */
@@ -23,6 +37,8 @@ export interface LoadEnvironmentOptions {
   readonly siblings?: boolean;
   /** Limits of the evaluation (time, memory, sizes); see DEFAULT_EVALUATION_LIMITS. */
   readonly limits?: Partial<EvaluationLimits>;
+  /** Where compiled TypeScript is cached between runs (see EvaluateOptions.cacheDir). */
+  readonly cacheDir?: string;
 }
 
 export interface LoadedEnvironment {
@@ -62,6 +78,7 @@ export async function loadEnvironment(
   const [main, ...rest] = await evaluateEnvironmentFiles([absoluteFile, ...others], {
     cwd: options.cwd,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });
   if (!main) throw new HomelabError("internal", `no evaluation of ${file}`);
   const value = await valueOrError(main, file, absoluteFile);
@@ -201,7 +218,7 @@ export async function listEnvironmentNames(directory: string): Promise<string[]>
 }
 
 async function validate(value: unknown, absoluteFile: string, file: string): Promise<Environment> {
-  const result = EnvironmentSchema.safeParse(value, { error: environmentErrorMap });
+  const result = EnvironmentSchema.safeParse(value, { error: environmentErrorMap, reportInput: true });
   if (result.success) return result.data;
   const issues = environmentIssues(EnvironmentSchema, result.error);
   const located = await locateDetails(
@@ -289,16 +306,13 @@ async function resolveSshKeys(environment: Environment, context: ResolveContext)
     const path: FieldPath = ["ssh", "authorizedKeys", index];
     const trimmed = entry.trim();
     if (looksLikeKeyLine(trimmed)) {
-      if (!isPublicKeyLine(trimmed)) {
-        await throwLocated(
-          "env-invalid",
-          "not a valid SSH public key line (one key per entry, on one line)",
-          {
-            ...context,
-            path,
-            fix: "Paste the single line of your .pub file (e.g. `cat ~/.ssh/id_ed25519.pub`), or give the path to the file.",
-          },
-        );
+      const problem = publicKeyLineProblem(trimmed);
+      if (problem !== undefined) {
+        await throwLocated("env-invalid", problem, {
+          ...context,
+          path,
+          fix: "Paste the single line of your .pub file (e.g. `cat ~/.ssh/id_ed25519.pub`), or give the path to the file.",
+        });
       }
       keys.push(trimmed);
       continue;
@@ -308,7 +322,7 @@ async function resolveSshKeys(environment: Environment, context: ResolveContext)
     if (result.kind === "missing") {
       await throwLocated(
         "env-ssh-key-not-found",
-        `SSH public key file ${trimmed} cannot be read (looked at ${absolute})`,
+        `SSH public key file ${shorten(trimmed)} cannot be read (${result.reason}; looked at ${shorten(absolute)})`,
         {
           ...context,
           path,
@@ -324,11 +338,15 @@ async function resolveSshKeys(environment: Environment, context: ResolveContext)
         fix: `Use ${trimmed.endsWith(".pub") ? trimmed : `${trimmed}.pub`}. Never put a private key in an environment.`,
       });
     } else if (result.kind === "not-a-key") {
-      await throwLocated("env-invalid", `${trimmed} line ${result.line} is not an SSH public key line`, {
-        ...context,
-        path,
-        fix: "Point at a .pub file made by ssh-keygen (one `ssh-ed25519 AAAA… comment` line per key).",
-      });
+      await throwLocated(
+        "env-invalid",
+        `${trimmed} line ${result.line}: ${result.reason ?? "not an SSH public key line"}`,
+        {
+          ...context,
+          path,
+          fix: "Point at a .pub file made by ssh-keygen (one `ssh-ed25519 AAAA… comment` line per key).",
+        },
+      );
     } else {
       keys.push(...result.keys);
     }
@@ -349,16 +367,15 @@ async function resolveSnippets(
       continue;
     }
     const absolute = expandPath(snippet.path, context.home, context.baseDir);
-    try {
-      sources.set(absolute, await readFile(absolute, "utf8"));
-    } catch (error) {
+    const read = await readSmallFile(absolute, MAX_SNIPPET_BYTES);
+    if (typeof read === "string") sources.set(absolute, read);
+    else {
       await throwLocated(
         "env-snippet-invalid",
-        `snippet file ${snippet.path} cannot be read (looked at ${absolute})`,
+        `snippet file ${shorten(snippet.path)} cannot be read (${read.reason}; looked at ${shorten(absolute)})`,
         {
           ...context,
           path: [...path, index, "path"],
-          cause: error,
           fix: "Snippet paths are relative to the environment file. Correct the path or create the .bu file.",
         },
       );

@@ -92,6 +92,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     cwd: options.cwd,
     home: options.home,
     siblings: true,
+    cacheDir: join(options.cacheRoot, "jiti"),
   });
   const environment = loaded.environment;
   const plan = await planLoadedEnvironment(loaded, { siblings: loaded.siblings });

@@ -112,4 +112,11 @@ describe("environment files under the CLI", () => {
     expect(run.stderr).toContain("need three");
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it("a loader warning (name differs from the file) is printed once, not twice", () => {
+    const cwd = project({ "environments/lab.ts": LAB.replace('name: "lab"', 'name: "other"') });
+    const run = homelab(cwd, ["render", "lab"]);
+    expect(run.status).toBe(0);
+    expect(run.stderr.match(/is named "other", not "lab"/g)).toHaveLength(1);
+  });
 });

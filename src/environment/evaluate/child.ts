@@ -131,10 +131,11 @@ async function evaluate(
       namespace = await import(pathToFileURL(file).href);
     } else {
       const createJiti = await loadJiti();
-      // No file-system cache: nothing is written next to the file (writes are refused anyway).
+      // Compiled files go to homelab's cache (keyed by the source's hash), never next to the
+      // file; without a cache directory every run compiles again.
       const jiti = createJiti(pathToFileURL(file).href, {
         moduleCache: false,
-        fsCache: false,
+        fsCache: request.cacheDir ?? false,
         interopDefault: false,
       });
       namespace = await jiti.import(file);

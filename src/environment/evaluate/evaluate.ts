@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -79,6 +79,12 @@ export interface EvaluateOptions {
   /** More directories the files may read (e.g. homelab's own sources they import). */
   readonly readableRoots?: readonly string[];
   readonly limits?: Partial<EvaluationLimits>;
+  /**
+   * Where jiti keeps compiled TypeScript between runs (e.g. `~/.cache/homelab/jiti`). Compiling
+   * is most of an evaluation's cost; the child may write here and nowhere else. Without it,
+   * nothing is cached.
+   */
+  readonly cacheDir?: string;
 }
 
 /** Evaluates `files` (absolute paths) in order, code files in one child. Never throws for bad files. */
@@ -214,6 +220,16 @@ function permissionFlag(): string {
   return major > 22 || (major === 22 && minor >= 13) ? "--permission" : "--experimental-permission";
 }
 
+/** The cache directory, created (0700) if need be; undefined when it cannot be: then no cache. */
+async function usableCacheDir(path: string): Promise<string | undefined> {
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
 function withRealPaths(paths: readonly string[]): string[] {
   const all = new Set<string>();
   for (const path of paths) {
@@ -233,21 +249,25 @@ async function runChild(
   limits: EvaluationLimits,
 ): Promise<FileEvaluation[]> {
   const { args, roots, jiti } = await evaluatorEntry();
+  const cacheDir = options.cacheDir === undefined ? undefined : await usableCacheDir(options.cacheDir);
   const readable = withRealPaths([
     ...roots,
     options.cwd,
     ...(options.readableRoots ?? []),
     ...files.map((f) => dirname(f)),
+    ...(cacheDir ? [cacheDir] : []),
   ]);
   const request: EvaluationRequest = {
     files,
     jiti,
+    ...(cacheDir ? { cacheDir } : {}),
     limits: { maxDepth: limits.maxDepth, maxValues: limits.maxValues, maxCharacters: limits.maxCharacters },
     maxPrintedCharacters: limits.maxPrintedCharacters,
   };
   const nodeArgs = [
     permissionFlag(),
     ...readable.map((path) => `--allow-fs-read=${path}`),
+    ...(cacheDir ? withRealPaths([cacheDir]).map((path) => `--allow-fs-write=${path}`) : []),
     "--disable-warning=ExperimentalWarning",
     `--max-old-space-size=${limits.maxHeapMiB}`,
     ...args,

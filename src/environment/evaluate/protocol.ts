@@ -11,6 +11,8 @@ export interface EvaluationRequest {
   readonly files: readonly string[];
   /** file: URL of jiti's ESM entry (the parent resolves it; the child may run from anywhere). */
   readonly jiti: string;
+  /** Directory for jiti's compiled files (the only place the child may write), if any. */
+  readonly cacheDir?: string;
   readonly limits: PlainDataLimits;
   /** Characters of printed output kept per file (the rest is counted, not kept). */
   readonly maxPrintedCharacters: number;
