@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { loadEnvironment } from "../environment/index.js";
+import { type EvaluationLimits, loadEnvironment } from "../environment/index.js";
 import { HomelabError } from "../errors/index.js";
 import {
   ensureDeployKey,
@@ -54,6 +54,8 @@ export interface RenderOptions {
   readonly lock?: LockFile;
   /** The lock file as the user would type it, for error locations; default `homelab.lock.json`. */
   readonly lockFile?: string;
+  /** Limits of evaluating the environment files (time, memory, sizes); homelab's defaults otherwise. */
+  readonly limits?: Partial<EvaluationLimits>;
 }
 
 export interface RenderResult {
@@ -93,6 +95,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     home: options.home,
     siblings: true,
     cacheDir: join(options.cacheRoot, "jiti"),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const environment = loaded.environment;
   const plan = await planLoadedEnvironment(loaded, { siblings: loaded.siblings });

@@ -222,8 +222,9 @@ export function toPlainData(
         continue;
       }
       const converted = convert(element, elementPath, depth + 1);
+      // Index assignment, not push: the file may have replaced Array.prototype.push.
       if (converted === undefined) failed = true;
-      else result.push(converted);
+      else result[result.length] = converted;
     }
     return failed ? undefined : result;
   };
