@@ -54,7 +54,7 @@ type Path = readonly (string | number)[];
 export function pathsOf(node: FuzzNode, prefix: Path = []): Path[] {
   const here: Path[] = [prefix];
   if (node.t === "obj") for (const [k, v] of node.entries) here.push(...pathsOf(v, [...prefix, k]));
-  if (node.t === "arr") node.items.forEach((v, i) => here.push(...pathsOf(v, [...prefix, i])));
+  if (node.t === "arr") for (const [i, v] of node.items.entries()) here.push(...pathsOf(v, [...prefix, i]));
   return here;
 }
 

@@ -229,7 +229,10 @@ describe("bad input changes nothing", () => {
     const options: RenderOptions = { environment: "lab", cwd, home: scratch, ...(await paths()) };
     await renderEnvironment(options);
     // The render and the state; the cache (compiled environment files) may change.
-    const snapshot = async () => [await snapshotTree(options.outDir ?? ""), await snapshotTree(options.stateRoot)];
+    const snapshot = async () => [
+      await snapshotTree(options.outDir ?? ""),
+      await snapshotTree(options.stateRoot),
+    ];
     const before = await snapshot();
     await writeFile(join(cwd, "environments", "lab.ts"), broken);
     await expectCode(renderEnvironment(options), code);
