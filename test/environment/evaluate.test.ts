@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadEnvironment, loadSiblingEnvironmentsWithWarnings } from "../../src/environment/index.js";
 import { HomelabError } from "../../src/errors/index.js";
+import { planLoadedEnvironment } from "../../src/plan/index.js";
 
 /**
  * Environment files are code; they are evaluated in a child process (issue 14, defect 5).
@@ -215,4 +216,60 @@ describe("sibling environments", () => {
     expect(siblings.map((s) => s.environment.name).sort()).toEqual(["one", "three", "two"]);
     expect(warnings).toEqual([]);
   });
+});
+
+describe("__proto__ and other prototype keys", () => {
+  const PLACES = [
+    ["nodes", (v: string) => `nodes: ${v}`],
+    ["k3s.serverConfig", (v: string) => `k3s: { serverConfig: ${v} }`],
+    ["k3s.agentConfig", (v: string) => `k3s: { agentConfig: ${v} }`],
+  ] as const;
+  const VALUE = `{ "lab-server-1": { vcpu: 4 } }`;
+
+  it.each(
+    PLACES.flatMap(([place, wrap]) => [
+      [
+        place,
+        "a JSON key",
+        "json",
+        wrap(`{"__proto__": ${JSON.stringify({ "lab-server-1": { vcpu: 4 } })}}`),
+      ],
+      [place, "a computed key", "ts", wrap(`{ ["__proto__"]: ${VALUE} }`)],
+      [place, "an object-literal key (sets the prototype)", "ts", wrap(`{ __proto__: ${VALUE} }`)],
+    ]),
+  )("%s with __proto__ as %s is refused with its path, never dropped", async (place, _how, format, body) => {
+    const files =
+      format === "json"
+        ? {
+            "environments/lab.json": `{"name": "lab", "prefix": "lab", "network": {"cidr": "10.77.0.0/24"}, ${body
+              .replace(/^(\w+): /, '"$1": ')
+              .replace(/\{ (\w+): /, '{ "$1": ')}}`,
+          }
+        : {
+            "environments/lab.ts": `export default { name: "lab", prefix: "lab", network: { cidr: "10.77.0.0/24" }, ${body} };\n`,
+          };
+    const error = await failure(loadEnvironment("lab", { cwd: project(files), home: NO_HOME }));
+    expect(error.code).toBe("env-invalid");
+    expect(error.message).toMatch(/__proto__/);
+    expect(error.where?.path?.startsWith(place)).toBe(true);
+  });
+
+  it.each(["constructor", "toString", "hasOwnProperty", "valueOf"])(
+    "%s as a k3s key or node name is an ordinary unknown name",
+    async (key) => {
+      for (const body of [
+        `k3s: { serverConfig: { ${key}: "x" } }`,
+        `k3s: { agentConfig: { ${key}: "x" } }`,
+        `nodes: { ${key}: { vcpu: 2 } }`,
+      ]) {
+        const cwd = project({
+          "environments/lab.ts": `export default { name: "lab", prefix: "lab", network: { cidr: "10.77.0.0/24" }, ${body} };\n`,
+        });
+        const loaded = await loadEnvironment("lab", { cwd, home: NO_HOME });
+        const error = await failure(planLoadedEnvironment(loaded));
+        expect(error.code).toBe("env-invalid");
+        expect(error.message).toContain(key);
+      }
+    },
+  );
 });
