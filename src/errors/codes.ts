@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   "state-dir-unwritable": "homelab cannot write its state directory",
   "render-write-failed": "The rendered files cannot be written",
   "render-out-refused": "The render output directory holds something render did not write",
+  "render-cleanup-failed": "What an earlier render left next to the output directory cannot be removed",
 
   // Host prerequisites (doctor)
   "tofu-not-found": "Neither OpenTofu nor Terraform is installed",

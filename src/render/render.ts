@@ -192,14 +192,18 @@ export async function renderEnvironment(options: RenderOptions): Promise<RenderR
   if (!isAbsolute(options.cwd))
     throw new HomelabError("internal", `renderEnvironment needs an absolute cwd, got ${options.cwd}`);
   const prepared = await prepareRender(options);
-  const carryOverWarnings = await replaceOutputDir(prepared.outDir, prepared.outDirState, prepared.contents);
+  const leftoverWarnings = await replaceOutputDir(prepared.outDir, prepared.outDirState, prepared.contents);
   const { contents, outDirState: _state, ...result } = prepared;
   return {
     ...result,
     files: contents.map((file) => file.path),
     warnings: [
       ...prepared.warnings,
-      ...carryOverWarnings.map((message) => ({ message, where: { file: prepared.outDir } })),
+      ...leftoverWarnings.map((message) => ({
+        message,
+        where: { file: prepared.outDir },
+        code: "render-cleanup-failed" as const,
+      })),
     ],
   };
 }

@@ -238,7 +238,7 @@ describe("__proto__ and other prototype keys", () => {
       [place, "an object-literal key (sets the prototype)", "ts", wrap(`{ __proto__: ${VALUE} }`)],
     ]),
   )("%s with __proto__ as %s is refused with its path, never dropped", async (place, _how, format, body) => {
-    const files =
+    const files: Record<string, string> =
       format === "json"
         ? {
             "environments/lab.json": `{"name": "lab", "prefix": "lab", "network": {"cidr": "10.77.0.0/24"}, ${body

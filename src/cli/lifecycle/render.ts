@@ -46,7 +46,10 @@ export async function renderWithContext(
     }),
   );
   for (const warning of result.warnings)
-    context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
+    context.reporter.warn(warning.message, {
+      ...(warning.where ? { where: warning.where } : {}),
+      ...(warning.code ? { code: warning.code } : {}),
+    });
   return { render: result, lock };
 }
 
