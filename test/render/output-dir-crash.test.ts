@@ -14,7 +14,6 @@ import {
   type RenderedFile,
   replaceOutputDir,
 } from "../../src/render/output-dir.js";
-import { snapshotTree } from "./tree.js";
 
 /**
  * The render directory survives a render stopped at any point (issue 14, defect 7): before and
