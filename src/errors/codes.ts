@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   "render-write-failed": "The rendered files cannot be written",
   "render-out-refused": "The render output directory holds something render did not write",
   "render-cleanup-failed": "What an earlier render left next to the output directory cannot be removed",
+  "secrets-not-ignored": "Files that hold secrets are inside the Git repository and not ignored",
 
   // Host prerequisites (doctor)
   "tofu-not-found": "Neither OpenTofu nor Terraform is installed",

@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { type EvaluationLimits, loadEnvironment } from "../environment/index.js";
 import { HomelabError } from "../errors/index.js";
 import {
@@ -16,6 +16,7 @@ import { stateLayout } from "../state/layout.js";
 import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
 import { checkNoSecrets, checkSynthesis } from "./checks.js";
 import { diskSizeWarnings } from "./disk-size.js";
+import { type SecretDirectory, unignoredSecretWarnings } from "./git-ignored.js";
 import { flatcarImageCachePath } from "./image-path.js";
 import { withEnvironmentLocations } from "./locate.js";
 import {
@@ -80,6 +81,29 @@ export interface PreparedRender extends Omit<RenderResult, "files"> {
   readonly outDirState: OutputDirState;
 }
 
+/**
+ * Where render puts secrets: the generations next to the output directory (Ignition holds the
+ * token) and the state root (token, SSH keys, OpenTofu state). See git-ignored.ts.
+ */
+function secretDirectories(outDir: string, stateRoot: string): SecretDirectory[] {
+  const generations = join(dirname(outDir), `.${basename(outDir)}.gen-*`);
+  return [
+    {
+      path: join(dirname(outDir), `.${basename(outDir)}.gen-0-0`),
+      shown: `${outDir} (and ${generations})`,
+      holds: "the rendered Ignition files (with the k3s token)",
+      move: "render outside the repository (the default .homelab/<env> is ignored by the shipped .gitignore)",
+      ignore: [outDir, `${generations}/`],
+    },
+    {
+      path: stateRoot,
+      holds: "homelab's state (the k3s token, SSH keys, OpenTofu state)",
+      move: "point HOMELAB_STATE_DIR outside the repository (the default is ~/.local/state/homelab)",
+      ignore: [`${stateRoot}/`],
+    },
+  ];
+}
+
 const SECRET_MODE = 0o600;
 const PUBLIC_MODE = 0o644;
 
@@ -113,6 +137,10 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
 
   // Secrets: created once per environment, reused by every render (same inputs, same bytes).
   const stateDir = join(options.stateRoot, environment.name);
+  const gitWarnings = await unignoredSecretWarnings(
+    secretDirectories(outDir, options.stateRoot),
+    options.home,
+  );
   const layout = stateLayout(stateDir);
   const k3sToken = await ensureK3sToken(layout.k3sToken);
   const homelabKey = await ensureSshKeyPair({
@@ -178,7 +206,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     flatcarImage,
     contents,
     // plan.warnings already holds the loader's warnings, located.
-    warnings: [...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+    warnings: [...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file), ...gitWarnings],
   };
 }
 
