@@ -232,4 +232,15 @@ describe("environment messages say what was given and what to do", () => {
       "The parser expected to find a '}' to match the '{' token here.",
     );
   });
+
+  it("hundreds of problems print the first 50 and how many more, not all of them", () => {
+    const labels = JSON.stringify(Array.from({ length: 300 }, (_, i) => `Bad Label ${i}`));
+    const { status, error, stderr } = renderError({
+      "environments/lab.ts": env(`${NETWORK}  servers: { labels: ${labels} },\n`),
+    });
+    expect(status).toBe(1);
+    expect(error.details).toHaveLength(50);
+    expect(stderr).toContain("… and 250 more");
+    expect(stderr.length).toBeLessThan(20_000);
+  });
 });
