@@ -119,4 +119,20 @@ describe("environment files under the CLI", () => {
     expect(run.status).toBe(0);
     expect(run.stderr.match(/is named "other", not "lab"/g)).toHaveLength(1);
   });
+
+  it("an environment that loops is stopped at the 10 s limit: env-timeout, exit 1 (it used to hang)", () => {
+    const cwd = project({ "environments/lab.ts": `while (Date.now() > 0) {}\n${LAB}` });
+    const run = homelab(cwd, ["render", "lab"]);
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("error[env-timeout]: environments/lab.ts: did not finish evaluating within 10 s");
+  });
+
+  it("an unsettled top-level await is a located error, not a silent exit 13", () => {
+    const cwd = project({ "environments/lab.mjs": `await new Promise(() => {});\n${LAB}` });
+    const run = homelab(cwd, ["render", "lab"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("error[env-load-failed]");
+    expect(run.stderr).toContain("top-level await never settles");
+  });
 });

@@ -128,6 +128,13 @@ describe("an environment file runs in a child process", () => {
     expect(error.message).toContain("within 1 s");
   });
 
+  it.each(["lab.mjs", "lab.ts"])("a top-level await with nothing left to wait for says so (%s)", async (file) => {
+    const cwd = project({ [`environments/${file}`]: "await new Promise(() => {});\nexport default {};\n" });
+    const error = await failure(loadEnvironment("lab", { cwd, home: NO_HOME }));
+    expect(error.code).toBe("env-load-failed");
+    expect(error.message).toContain("top-level await never settles");
+  });
+
   it("a top-level await that never settles is stopped too", async () => {
     const cwd = project({
       "environments/lab.mjs": "await new Promise(() => setInterval(() => {}, 1000));\nexport default {};\n",

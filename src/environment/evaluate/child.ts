@@ -96,6 +96,22 @@ async function main(): Promise<void> {
   process.on("unhandledRejection", (reason) => {
     if (current && !(reason instanceof ExitCalled)) current.rejection ??= reason;
   });
+  // Nothing left to run while a file is still being evaluated: its top-level await waits for
+  // something that can never happen. Say so, instead of leaving with nothing said.
+  process.once("beforeExit", () => {
+    const stuck = current;
+    if (!stuck) return;
+    const index = request.files.indexOf(stuck.file);
+    void send({
+      type: "outcome",
+      index,
+      outcome: {
+        kind: "threw",
+        message: "its top-level await never settles (it waits for a promise nothing will resolve)",
+        syntax: false,
+      },
+    }).then(() => realExit(0));
+  });
 
   let jiti: Promise<CreateJiti> | undefined;
   const loadJiti = () => {
