@@ -79,9 +79,13 @@ export function publicKeyLineProblem(text: string): string | undefined {
   return undefined;
 }
 
-/** Whether the text is a single OpenSSH public key line of a known type whose data is a key of that type. */
+/**
+ * Whether the text has the shape of a single OpenSSH public key line of a known type (one line,
+ * type, base64). Loading an environment checks more (publicKeyLineProblem decodes the data);
+ * this is the cheap guard for code that receives keys that were loaded already.
+ */
 export function isPublicKeyLine(text: string): boolean {
-  return publicKeyLineProblem(text) === undefined;
+  return KEY_LINE.test(text);
 }
 
 /**
