@@ -43,7 +43,9 @@ export function errorEvent(error: HomelabError): Record<string, unknown> {
     where: error.where,
     fix: error.fix,
     details: error.details.slice(0, MAX_SHOWN_DETAILS),
-    ...(error.details.length > MAX_SHOWN_DETAILS ? { moreDetails: error.details.length - MAX_SHOWN_DETAILS } : {}),
+    ...(error.details.length > MAX_SHOWN_DETAILS
+      ? { moreDetails: error.details.length - MAX_SHOWN_DETAILS }
+      : {}),
     ...(error.excerpt ? { excerpt: error.excerpt } : {}),
     docs: errorPage(error.code),
   };

@@ -125,7 +125,9 @@ describe("environment files under the CLI", () => {
     const run = homelab(cwd, ["render", "lab"]);
     expect(run.signal).toBeNull();
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("error[env-timeout]: environments/lab.ts: did not finish evaluating within 10 s");
+    expect(run.stderr).toContain(
+      "error[env-timeout]: environments/lab.ts: did not finish evaluating within 10 s",
+    );
   });
 
   it("an unsettled top-level await is a located error, not a silent exit 13", () => {

@@ -121,6 +121,19 @@ describe("an environment file runs in a child process", () => {
     if (line !== undefined) expect(error.where?.line).toBe(line);
   });
 
+  it.each([
+    ["42", "the number 42"],
+    ['"lab"', "a string"],
+    ["[1, 2]", "a list"],
+    ["null", "null"],
+  ])("a default export of %s is a located env-invalid", async (value, what) => {
+    const cwd = project({ "environments/lab.ts": `const x = 1;\n\nexport default ${value};\n` });
+    const error = await failure(loadEnvironment("lab", { cwd, home: NO_HOME }));
+    expect(error.code).toBe("env-invalid");
+    expect(error.message).toContain(`it exports ${what}`);
+    expect(error.where).toMatchObject({ file: "environments/lab.ts", line: 3, column: 1 });
+  });
+
   it("a file that never finishes is stopped at the time limit (env-timeout)", async () => {
     const cwd = project({ "environments/lab.mjs": "while (true) {}\nexport default {};\n" });
     const error = await failure(loadEnvironment("lab", { cwd, home: NO_HOME, limits: { timeoutMs: 1_000 } }));
@@ -128,12 +141,15 @@ describe("an environment file runs in a child process", () => {
     expect(error.message).toContain("within 1 s");
   });
 
-  it.each(["lab.mjs", "lab.ts"])("a top-level await with nothing left to wait for says so (%s)", async (file) => {
-    const cwd = project({ [`environments/${file}`]: "await new Promise(() => {});\nexport default {};\n" });
-    const error = await failure(loadEnvironment("lab", { cwd, home: NO_HOME }));
-    expect(error.code).toBe("env-load-failed");
-    expect(error.message).toContain("top-level await never settles");
-  });
+  it.each(["lab.mjs", "lab.ts"])(
+    "a top-level await with nothing left to wait for says so (%s)",
+    async (file) => {
+      const cwd = project({ [`environments/${file}`]: "await new Promise(() => {});\nexport default {};\n" });
+      const error = await failure(loadEnvironment("lab", { cwd, home: NO_HOME }));
+      expect(error.code).toBe("env-load-failed");
+      expect(error.message).toContain("top-level await never settles");
+    },
+  );
 
   it("a top-level await that never settles is stopped too", async () => {
     const cwd = project({

@@ -24,13 +24,15 @@ import type {
  * CommonJS package), as before.
  */
 
+// Taken before any file runs: a file may replace process.send or process.exit.
+const processSend = process.send?.bind(process);
 const send = (message: ChildMessage): Promise<void> =>
   new Promise((resolve) => {
-    if (!process.send) {
+    if (!processSend) {
       resolve();
       return;
     }
-    process.send(message, undefined, {}, () => resolve());
+    processSend(message, undefined, {}, () => resolve());
   });
 
 const realExit = process.exit.bind(process);
