@@ -54,7 +54,10 @@ export async function renderWithContext(
   );
   warnNameMismatchOnce(context, result.nameMismatch);
   for (const warning of result.warnings)
-    context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
+    context.reporter.warn(warning.message, {
+      ...(warning.where ? { where: warning.where } : {}),
+      ...(warning.code ? { code: warning.code } : {}),
+    });
   return { render: result, lock };
 }
 
