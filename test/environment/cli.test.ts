@@ -117,7 +117,7 @@ describe("environment files under the CLI", () => {
     const cwd = project({ "environments/lab.ts": LAB.replace('name: "lab"', 'name: "other"') });
     const run = homelab(cwd, ["render", "lab"]);
     expect(run.status).toBe(0);
-    expect(run.stderr.match(/is named "other", not "lab"/g)).toHaveLength(1);
+    expect(run.stderr.match(/does not match the file name "lab"/g)).toHaveLength(1);
   });
 
   it("an environment that loops is stopped at the 10 s limit: env-timeout, exit 1 (it used to hang)", () => {
