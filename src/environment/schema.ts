@@ -25,12 +25,24 @@ const cidr = z.cidrv4({ error: "expected an IPv4 network in CIDR notation such a
 const mac = z
   .string({ error: "expected a MAC address string" })
   .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "expected a lowercase MAC address such as 52:54:00:12:34:56");
-const integerAtLeast = (minimum: number) =>
+/**
+ * An integer from `minimum` to `maximum`. The upper bounds are far above any homelab and keep a
+ * typo (`count: 1000000`) from planning a million nodes: they are documented in the JSON Schema.
+ */
+const integer = (minimum: number, maximum: number, why: string) =>
   z
     .number({ error: `expected an integer ≥ ${minimum}` })
     .int(`expected an integer ≥ ${minimum}`)
     .min(minimum, `expected an integer ≥ ${minimum}`)
-    .max(1_000_000, "expected a smaller number");
+    .max(maximum, `expected at most ${maximum} (${why})`);
+
+/** etcd: "an etcd cluster probably should have no more than seven nodes" (https://etcd.io/docs/v3.5/faq/). */
+const MAX_SERVERS = 7;
+const MAX_AGENTS = 250;
+const vcpus = () => integer(1, 256, "virtual CPUs per VM");
+const memory = () => integer(1, 1_048_576, "1 TiB per VM");
+const disk = () => integer(1, 16_384, "16 TiB per VM");
+const firstHost = () => integer(1, 65_534, "the largest host number of a /16 network");
 
 /** Kubernetes label `key=value` (key may have a DNS prefix, e.g. `topology.kubernetes.io/zone=a`). */
 const LABEL =
@@ -68,41 +80,45 @@ const PoolFields = {
 
 export const ServerPoolSchema = z.strictObject({
   // 0 passes the schema so that planning can refuse it with its own code (env-no-server).
-  count: integerAtLeast(0)
+  count: integer(0, MAX_SERVERS, "etcd recommends at most 7 members; use agents for more capacity")
     .default(1)
-    .describe("number of k3s servers, at least 1; odd numbers keep etcd quorum (3 for HA)"),
-  vcpu: integerAtLeast(1).default(2).describe("virtual CPUs per server"),
-  memoryMiB: integerAtLeast(1)
+    .describe(
+      "number of k3s servers, 1 to 7; odd numbers keep etcd quorum (3 for HA). etcd advises at most 7 members",
+    ),
+  vcpu: vcpus().default(2).describe("virtual CPUs per server"),
+  memoryMiB: memory()
     .default(4096)
     .describe("memory per server in MiB; k3s needs at least 2048 (docs.k3s.io/installation/requirements)"),
-  diskGiB: integerAtLeast(1)
+  diskGiB: disk()
     .default(20)
     .describe("root disk per server in GiB (a copy-on-write overlay on the Flatcar image)"),
   ...PoolFields,
-  firstHost: integerAtLeast(1)
+  firstHost: firstHost()
     .default(10)
     .describe("host number of the first server's address; the next servers count up"),
 });
 
 export const AgentPoolSchema = z.strictObject({
-  count: integerAtLeast(0).default(0).describe("number of k3s agents"),
-  vcpu: integerAtLeast(1).default(2).describe("virtual CPUs per agent"),
-  memoryMiB: integerAtLeast(1)
+  count: integer(0, MAX_AGENTS, `homelab runs at most ${MAX_AGENTS} agents on one host`)
+    .default(0)
+    .describe(`number of k3s agents, 0 to ${MAX_AGENTS}`),
+  vcpu: vcpus().default(2).describe("virtual CPUs per agent"),
+  memoryMiB: memory()
     .default(2048)
     .describe("memory per agent in MiB; k3s needs at least 512 (docs.k3s.io/installation/requirements)"),
-  diskGiB: integerAtLeast(1)
+  diskGiB: disk()
     .default(20)
     .describe("root disk per agent in GiB (a copy-on-write overlay on the Flatcar image)"),
   ...PoolFields,
-  firstHost: integerAtLeast(1)
+  firstHost: firstHost()
     .default(20)
     .describe("host number of the first agent's address; the next agents count up"),
 });
 
 export const NodeOverrideSchema = z.strictObject({
-  vcpu: integerAtLeast(1).optional(),
-  memoryMiB: integerAtLeast(1).optional(),
-  diskGiB: integerAtLeast(1).optional(),
+  vcpu: vcpus().optional(),
+  memoryMiB: memory().optional(),
+  diskGiB: disk().optional(),
   address: ipv4.optional().describe("fixed IPv4 address instead of the pool's next one"),
   mac: mac.optional().describe("MAC address instead of the derived one"),
   labels: z.array(label).optional().describe("extra labels, added to the pool's"),

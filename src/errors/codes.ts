@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   "env-not-found": "No environment with that name or path",
   "env-name-mismatch": "An environment's name differs from its file's name",
   "env-load-failed": "An environment file cannot be loaded",
+  "env-timeout": "An environment file did not finish evaluating in time",
+  "env-exit": "An environment file ended the process that evaluates it",
+  "env-too-large": "An environment file, or what it evaluates to, is larger than homelab allows",
+  "env-printed": "An environment file printed output while it was evaluated",
   "env-invalid": "An environment does not match the schema",
   "env-no-server": "An environment has no server",
   "env-duplicate-node": "Two nodes share a name, MAC or address",
@@ -37,6 +41,8 @@ export const ERROR_CODES = {
   "state-dir-unwritable": "homelab cannot write its state directory",
   "render-write-failed": "The rendered files cannot be written",
   "render-out-refused": "The render output directory holds something render did not write",
+  "render-cleanup-failed": "What an earlier render left next to the output directory cannot be removed",
+  "secrets-not-ignored": "Files that hold secrets are inside the Git repository and not ignored",
 
   // Host prerequisites (doctor)
   "tofu-not-found": "Neither OpenTofu nor Terraform is installed",

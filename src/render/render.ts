@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.js";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { type EvaluationLimits, loadEnvironment } from "../environment/index.js";
 import {
   type NameMismatchReport,
   nameMismatchError,
@@ -39,6 +39,7 @@ import { stateLayout } from "../state/layout.js";
 import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
 import { checkNoSecrets, checkSynthesis } from "./checks.js";
 import { diskSizeWarnings } from "./disk-size.js";
+import { type SecretDirectory, unignoredSecretWarnings } from "./git-ignored.js";
 import { flatcarImageCachePath } from "./image-path.js";
 import { withEnvironmentLocations } from "./locate.js";
 import {
@@ -97,6 +98,8 @@ export interface RenderOptions {
    * is written (commands that change something), "warning" (default) reports it in `nameMismatch`.
    */
   readonly nameMismatch?: "error" | "warning";
+  /** Limits of evaluating the environment files (time, memory, sizes); homelab's defaults otherwise. */
+  readonly limits?: Partial<EvaluationLimits>;
 }
 
 export interface RenderResult {
@@ -163,6 +166,29 @@ function refuseNewSecretOfAppliedEnvironment(name: string, layout: ReturnType<ty
   };
 }
 
+/**
+ * Where render puts secrets: the generations next to the output directory (Ignition holds the
+ * token) and the state root (token, SSH keys, OpenTofu state). See git-ignored.ts.
+ */
+function secretDirectories(outDir: string, stateRoot: string): SecretDirectory[] {
+  const generations = join(dirname(outDir), `.${basename(outDir)}.gen-*`);
+  return [
+    {
+      path: join(dirname(outDir), `.${basename(outDir)}.gen-0-0`),
+      shown: `${outDir} (and ${generations})`,
+      holds: "the rendered Ignition files (with the k3s token)",
+      move: "render outside the repository (the default .homelab/<env> is ignored by the shipped .gitignore)",
+      ignore: [outDir, `${generations}/`],
+    },
+    {
+      path: stateRoot,
+      holds: "homelab's state (the k3s token, SSH keys, OpenTofu state)",
+      move: "point HOMELAB_STATE_DIR outside the repository (the default is ~/.local/state/homelab)",
+      ignore: [`${stateRoot}/`],
+    },
+  ];
+}
+
 const SECRET_MODE = 0o600;
 const PUBLIC_MODE = 0o644;
 
@@ -172,17 +198,20 @@ const PUBLIC_MODE = 0o644;
  * after the environment and its plan are valid). Throws a located HomelabError on bad input.
  */
 export async function prepareRender(options: RenderOptions): Promise<PreparedRender> {
-  const loaded = await loadEnvironment(options.environment, { cwd: options.cwd, home: options.home });
+  // The environment and its siblings (for clash checks) are evaluated in one child process.
+  const loaded = await loadEnvironment(options.environment, {
+    cwd: options.cwd,
+    home: options.home,
+    siblings: true,
+    cacheDir: join(options.cacheRoot, "jiti"),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   if (options.nameMismatch === "error") {
     const refusal = await nameMismatchError(loaded);
     if (refusal) throw refusal;
   }
   const environment = loaded.environment;
-  const siblings = await loadSiblingEnvironments(dirname(loaded.absoluteFile), {
-    exclude: loaded.absoluteFile,
-    cwd: options.cwd,
-  });
-  const plan = await planLoadedEnvironment(loaded, { siblings });
+  const plan = await planLoadedEnvironment(loaded, { siblings: loaded.siblings });
   const lockFile = options.lockFile ?? "homelab.lock.json";
   const { versions, warnings: lockWarnings } = await withEnvironmentLocations(loaded, () => {
     resolveGitopsSettings(environment, loaded.file);
@@ -197,6 +226,10 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
 
   // Secrets: created once per environment, reused by every render (same inputs, same bytes).
   const stateDir = join(options.stateRoot, environment.name);
+  const gitWarnings = await unignoredSecretWarnings(
+    secretDirectories(outDir, options.stateRoot),
+    options.home,
+  );
   const layout = stateLayout(stateDir);
   await assertSecretDirectory(stateDir);
   await assertSecretDirectory(dirname(layout.tofuState));
@@ -302,7 +335,8 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     versions,
     flatcarImage,
     contents,
-    warnings: [...loaded.warnings, ...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+    // plan.warnings already holds the loader's warnings, located.
+    warnings: [...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file), ...gitWarnings],
     applied,
     rollout: step.rollout,
     firstBootRecord,
@@ -344,14 +378,18 @@ export async function renderEnvironment(options: RenderOptions): Promise<RenderR
   if (!isAbsolute(options.cwd))
     throw new HomelabError("internal", `renderEnvironment needs an absolute cwd, got ${options.cwd}`);
   const prepared = await prepareRender(options);
-  const carryOverWarnings = await replaceOutputDir(prepared.outDir, prepared.outDirState, prepared.contents);
+  const leftoverWarnings = await replaceOutputDir(prepared.outDir, prepared.outDirState, prepared.contents);
   const { contents, outDirState: _state, ...result } = prepared;
   return {
     ...result,
     files: contents.map((file) => file.path),
     warnings: [
       ...prepared.warnings,
-      ...carryOverWarnings.map((message) => ({ message, where: { file: prepared.outDir } })),
+      ...leftoverWarnings.map((message) => ({
+        message,
+        where: { file: prepared.outDir },
+        code: "render-cleanup-failed" as const,
+      })),
     ],
   };
 }

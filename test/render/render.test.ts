@@ -230,10 +230,15 @@ describe("bad input changes nothing", () => {
     const cwd = await handWritten({ lab: lab() });
     const options: RenderOptions = { environment: "lab", cwd, home: scratch, ...(await paths()) };
     await renderEnvironment(options);
-    const before = await snapshotTree(dirname(options.outDir ?? ""));
+    // The render and the state; the cache (compiled environment files) may change.
+    const snapshot = async () => [
+      await snapshotTree(options.outDir ?? ""),
+      await snapshotTree(options.stateRoot),
+    ];
+    const before = await snapshot();
     await writeFile(join(cwd, "environments", "lab.ts"), broken);
     await expectCode(renderEnvironment(options), code);
-    expect(await snapshotTree(dirname(options.outDir ?? ""))).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("an invalid environment creates no state (no token, no keys)", async () => {

@@ -64,7 +64,10 @@ export async function renderWithContext(
   const result = await context.reporter.step(`Rendering ${environment}`, render);
   warnNameMismatchOnce(context, result.nameMismatch);
   for (const warning of result.warnings)
-    context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
+    context.reporter.warn(warning.message, {
+      ...(warning.where ? { where: warning.where } : {}),
+      ...(warning.code ? { code: warning.code } : {}),
+    });
   return { render: result, lock };
 }
 
