@@ -28,7 +28,12 @@ export function normalizeLibvirtUri(uri: string): string {
 
 type Pool = Environment["pool"];
 
-function resolvePool(
+/**
+ * A pool as planned: an existing pool by name, or the directory homelab creates (default
+ * `/var/lib/libvirt/homelab/<prefix>`), never libvirt's default pool directory. Problems are
+ * pushed with `path` prefixed; `planCluster` resolves the environment's pool with it too.
+ */
+export function resolvePool(
   pool: Pool,
   prefix: string,
   path: readonly (string | number)[],

@@ -417,6 +417,84 @@ describe("planCluster", () => {
     expect(error.details).toHaveLength(3);
   });
 
+  describe("on several hosts (src/placement merged into the plan)", () => {
+    const hosts = {
+      hv1: { uri: "qemu:///system", bridge: "br-a" },
+      hv2: { uri: "qemu+ssh://hv2/system", bridge: "br-b" },
+      hv3: { uri: "qemu+ssh://hv3/system", bridge: "br-c" },
+    };
+    const bridged = { network: { cidr: "192.168.150.0/24", mode: "bridge" }, hosts };
+
+    it("gives every node its host, and keeps each host's bridge and pool", () => {
+      const result = plan({ ...bridged, servers: { count: 3 }, agents: { count: 3 } });
+      expect(result.multiHost).toBe(true);
+      expect(result.hosts.map((h) => [h.name, h.bridge])).toEqual([
+        ["hv1", "br-a"],
+        ["hv2", "br-b"],
+        ["hv3", "br-c"],
+      ]);
+      expect(Object.fromEntries(result.nodes.map((n) => [n.name, n.host]))).toEqual({
+        "k3s-test-server-1": "hv1",
+        "k3s-test-server-2": "hv2",
+        "k3s-test-server-3": "hv3",
+        "k3s-test-agent-1": "hv3",
+        "k3s-test-agent-2": "hv1",
+        "k3s-test-agent-3": "hv2",
+      });
+      expect(result.pool).toEqual(result.hosts[0]?.pool);
+      expect(result.warnings).toEqual([]);
+    });
+
+    it("puts an environment without hosts on its one implicit host", () => {
+      const result = plan();
+      expect(result.multiHost).toBe(false);
+      expect(result.hosts.map((h) => [h.name, h.implicit])).toEqual([["default", true]]);
+      expect(new Set(result.nodes.map((n) => n.host))).toEqual(new Set(["default"]));
+    });
+
+    it("merges placement's warnings, located at their field", () => {
+      const result = plan({ ...bridged, hosts: { hv1: hosts.hv1, hv2: hosts.hv2 }, servers: { count: 3 } });
+      expect(result.warnings.map((w) => w.where?.path)).toContain("hosts");
+      expect(result.warnings.find((w) => w.where?.path === "hosts")?.message).toMatch(
+        /cannot survive the loss of host hv1.*Add a third host/,
+      );
+    });
+
+    it.each<[string, Record<string, unknown>, ErrorCode, string]>([
+      ["NAT across hosts", { hosts }, "env-multi-host-nat", "network.mode"],
+      [
+        "a pin to an unknown host",
+        { ...bridged, nodes: { "k3s-test-agent-1": { host: "hv9" } } },
+        "env-host-unknown",
+        "nodes.k3s-test-agent-1.host",
+      ],
+      [
+        "two hosts with one URI",
+        { ...bridged, hosts: { ...hosts, hv3: { uri: "qemu:///system", bridge: "br0" } } },
+        "env-host-duplicate",
+        "hosts.hv3.uri",
+      ],
+    ])("refuses %s through the plan", (_what, input, code, path) => {
+      const error = problemsOf(input);
+      expect(error.problems.map((p) => [p.code, p.path.join(".")])).toContainEqual([code, path]);
+    });
+
+    it("reports a pin for a node that does not exist once, at nodes.<name>", () => {
+      const error = problemsOf({ ...bridged, nodes: { "k3s-test-agent-9": { host: "hv1" } } });
+      expect(error.problems.map((p) => [p.code, p.path.join(".")])).toEqual([
+        ["env-invalid", "nodes.k3s-test-agent-9"],
+      ]);
+    });
+
+    it("needs no network.bridge when every host names its own", () => {
+      expect(() => plan(bridged)).not.toThrow();
+      const error = problemsOf({ ...bridged, hosts: { hv1: { uri: "qemu:///system" }, hv2: hosts.hv2 } });
+      expect(error.problems.map((p) => [p.code, p.path.join(".")])).toEqual([
+        ["env-invalid", "hosts.hv1.bridge"],
+      ]);
+    });
+  });
+
   describe("with sibling environments", () => {
     const sibling = (input: Record<string, unknown>): SiblingEnvironment => ({
       file: "environments/other.ts",

@@ -1,8 +1,9 @@
-import { posix } from "node:path";
 import type { Environment, NodeOverride, Snippet } from "../environment/schema.js";
 import { didYouMean } from "../environment/suggest.js";
 import { type ErrorCode, HomelabError } from "../errors/index.js";
 import { checkK3sConfig, managedKeyField } from "../k3s/index.js";
+import { resolvePool } from "../placement/hosts.js";
+import { placeNodes } from "../placement/place.js";
 import { planAddressing } from "./addressing.js";
 import {
   formatIpv4,
@@ -15,24 +16,13 @@ import {
   parseIpv4,
 } from "./ipv4.js";
 import { deriveMac } from "./mac.js";
-import type {
-  ClusterPlan,
-  NetworkPlan,
-  NodePlan,
-  NodeRole,
-  PlanWarning,
-  PoolPlan,
-  ResolvedSnippet,
-} from "./types.js";
+import type { ClusterPlan, NetworkPlan, NodePlan, NodeRole, PlanWarning, ResolvedSnippet } from "./types.js";
 
 /** Memory k3s needs per role, in MiB (docs.k3s.io/installation/requirements: server 2 GB, agent 512 MB). */
 export const MINIMUM_MEMORY_MIB: Readonly<Record<NodeRole, number>> = { server: 2048, agent: 512 };
 
 /** libvirt's own NAT network on most hosts; a second network on it breaks both. */
 export const LIBVIRT_DEFAULT_NETWORK = "192.168.122.0/24";
-
-/** Where libvirt's `default` storage pool lives; homelab never creates a second pool there. */
-const LIBVIRT_DEFAULT_POOL_PATH = "/var/lib/libvirt/images";
 
 /** Another environment of the same repository, to check that the two can run side by side. */
 export interface SiblingEnvironment {
@@ -146,9 +136,21 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
   }
 
   const network = planNetwork(environment, problem, options.siblings ?? []);
-  const pool = planPool(environment, problem);
+  const pool = resolvePool(environment.pool, environment.prefix, ["pool"], problems);
   const nodes = draftNodes(environment, network, options, problem);
   checkOverrides(environment, nodes, problem);
+  const placement = placeNodes(environment, nodes);
+  for (const found of placement.problems) {
+    // A pin for a node that does not exist is reported once, by checkOverrides, at nodes.<name>.
+    const [first, name, field] = found.path;
+    const missingNode = first === "nodes" && field === "host" && !nodes.some((node) => node.name === name);
+    if (!missingNode) problems.push(found);
+  }
+  for (const warning of placement.warnings)
+    warnings.push({
+      message: `${warning.message}. ${warning.fix}`,
+      where: { file: options.file, path: formatPath(warning.path) },
+    });
   checkUniqueness(nodes, problem);
   checkMemory(nodes, problem);
   checkK3sExtras(environment, problem);
@@ -170,6 +172,7 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
     labels: node.labels,
     taints: node.taints,
     snippets: node.snippets,
+    host: placement.hostOf.get(node.name) ?? placement.hosts[0]?.name ?? "",
   }));
   const firstServer = planned.find((node) => node.clusterInit);
   if (!firstServer) throw new HomelabError("internal", "a plan without a first server passed validation");
@@ -178,7 +181,10 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
     nodes: planned,
     firstServer,
     network: { ...network.plan, ...addressing },
-    pool,
+    // The first host's pool is the single-host layout's one pool (its own, or the environment's).
+    pool: placement.hosts[0]?.pool ?? pool,
+    hosts: placement.hosts,
+    multiHost: placement.multiHost,
     warnings,
   };
 }
@@ -251,7 +257,8 @@ function planNetwork(
       `Use an address inside ${range.cidr}, e.g. ${formatIpv4(hostAddress(range, 1))}.`,
     );
   }
-  if (input.mode === "bridge" && input.bridge === undefined) {
+  // With `hosts`, each host may name its own bridge: placement checks every host has one.
+  if (input.mode === "bridge" && input.bridge === undefined && environment.hosts === undefined) {
     problem(
       "env-invalid",
       ["network", "bridge"],
@@ -313,31 +320,6 @@ function freeRangeFix(environment: Environment, siblings: readonly SiblingEnviro
   return free
     ? `Pick a free private range, e.g. ${free} (it overlaps neither libvirt's default network${others} nor the k3s pod and service networks).`
     : "Pick a private range that no other network on this host uses.";
-}
-
-function planPool(environment: Environment, problem: Report): PoolPlan {
-  const { pool, prefix } = environment;
-  if (pool.existing) {
-    if (pool.path !== undefined) {
-      problem(
-        "env-invalid",
-        ["pool", "path"],
-        "pool.path is only for a pool homelab creates; an existing pool already has its directory",
-        "Remove pool.path, or set existing: false to have homelab create the pool there.",
-      );
-    }
-    return { name: pool.name ?? "default", existing: true };
-  }
-  const path = posix.normalize(pool.path ?? `/var/lib/libvirt/homelab/${prefix}`).replace(/\/+$/, "");
-  if (path === LIBVIRT_DEFAULT_POOL_PATH) {
-    problem(
-      "env-invalid",
-      ["pool", "path"],
-      `${LIBVIRT_DEFAULT_POOL_PATH} belongs to libvirt's "default" pool; a second pool on the same directory conflicts with it`,
-      'Reuse the default pool with pool: { existing: true, name: "default" }, or choose another directory.',
-    );
-  }
-  return { name: pool.name ?? prefix, path, existing: false };
 }
 
 function resolveSnippets(

@@ -1,5 +1,6 @@
 import type { Environment } from "../environment/schema.js";
 import type { ErrorCode, SourceLocation } from "../errors/index.js";
+import type { HostPlan } from "../placement/types.js";
 
 /**
  * The cluster plan: an environment resolved into concrete nodes. Everything downstream (node
@@ -35,6 +36,11 @@ export interface NodePlan {
   readonly taints: readonly string[];
   /** The pool's snippets, then the node's own. */
   readonly snippets: readonly ResolvedSnippet[];
+  /**
+   * The libvirt host the node runs on (src/placement): a key of `hosts`, or `SINGLE_HOST_NAME`
+   * for an environment without `hosts`.
+   */
+  readonly host: string;
 }
 
 /** An inclusive range of IPv4 addresses. */
@@ -88,6 +94,17 @@ export interface ClusterPlan {
   readonly nodes: readonly NodePlan[];
   readonly firstServer: NodePlan;
   readonly network: NetworkPlan;
+  /** The first host's pool: the one pool of a single-host environment. */
   readonly pool: PoolPlan;
+  /**
+   * The libvirt hosts in placement order (src/placement): the one implicit host of `libvirt.uri`
+   * without `hosts`. Every node's `host` names one of them.
+   */
+  readonly hosts: readonly HostPlan[];
+  /**
+   * More than one host: the OpenTofu configuration gets a provider alias and per-host resource
+   * blocks per host. A single host (with or without `hosts`) renders as it always did.
+   */
+  readonly multiHost: boolean;
   readonly warnings: readonly PlanWarning[];
 }

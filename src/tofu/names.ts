@@ -5,6 +5,11 @@ import { createHash } from "node:crypto";
  * (what `tofu plan` prints and `homelab replace` targets) and libvirt object names (what
  * `virsh` shows). Node resources are `for_each` instances keyed by node name, so an address
  * never depends on a node's position in a list.
+ *
+ * On several hosts every resource block exists once per host (a block's `provider` cannot vary
+ * per `for_each` instance), named `<name>_<host>`: `libvirt_domain.node_hv1["lab-agent-2"]`.
+ * The instance key stays the node name, so moving a node to another host moves exactly its
+ * resources from one host's blocks to the other's. One host keeps the plain names.
  */
 
 /** Resource types of dmacvicar/libvirt that homelab uses. */
@@ -15,33 +20,88 @@ export const LIBVIRT_TYPES = {
   domain: "libvirt_domain",
 } as const;
 
-/** Resource names (the second part of an address). */
+/** Resource names (the second part of an address) on a single host. */
 export const RESOURCE_NAMES = {
   pool: "cluster",
   network: "cluster",
   baseImage: "flatcar_base",
   disk: "disk",
   ignition: "ignition",
+  artifacts: "artifacts",
   domain: "node",
 } as const;
 
-/** `libvirt_domain.node["k3s-dev-server-1"]` and friends. */
-export function nodeAddresses(nodeName: string): {
+export type ResourceKind = keyof typeof RESOURCE_NAMES;
+
+/** The type of each kind's resource. */
+export const RESOURCE_TYPES: Readonly<Record<ResourceKind, string>> = {
+  pool: LIBVIRT_TYPES.pool,
+  network: LIBVIRT_TYPES.network,
+  baseImage: LIBVIRT_TYPES.volume,
+  disk: LIBVIRT_TYPES.volume,
+  ignition: LIBVIRT_TYPES.volume,
+  artifacts: LIBVIRT_TYPES.volume,
+  domain: LIBVIRT_TYPES.domain,
+};
+
+/**
+ * The resource name of a kind in a host's blocks: `node` on a single host (`block` undefined),
+ * `node_hv1` for host hv1 of several. Host names are DNS labels that start with a letter, so
+ * the result is a valid OpenTofu identifier.
+ */
+export function resourceName(kind: ResourceKind, block: string | undefined): string {
+  return block === undefined ? RESOURCE_NAMES[kind] : `${RESOURCE_NAMES[kind]}_${block}`;
+}
+
+/** `libvirt_volume.disk_hv1`: type and name of a kind's block. */
+export function resourceAddress(kind: ResourceKind, block: string | undefined): string {
+  return `${RESOURCE_TYPES[kind]}.${resourceName(kind, block)}`;
+}
+
+/**
+ * The kind and host block of a resource as it appears in a state or plan (`libvirt_domain`,
+ * `node_hv1` → domain on hv1), or undefined for a resource homelab does not write.
+ */
+export function parseResourceName(
+  type: string,
+  name: string,
+): { readonly kind: ResourceKind; readonly block: string | undefined } | undefined {
+  for (const kind of Object.keys(RESOURCE_NAMES) as ResourceKind[]) {
+    if (RESOURCE_TYPES[kind] !== type) continue;
+    const base = RESOURCE_NAMES[kind];
+    if (name === base) return { kind, block: undefined };
+    const rest = name.startsWith(`${base}_`) ? name.slice(base.length + 1) : undefined;
+    if (rest !== undefined && /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(rest)) return { kind, block: rest };
+  }
+  return undefined;
+}
+
+const key = (value: string) => `[${JSON.stringify(value)}]`;
+
+/** `libvirt_domain.node["k3s-dev-server-1"]` and friends (`node_hv1[…]` on host hv1 of several). */
+export function nodeAddresses(
+  nodeName: string,
+  block?: string,
+): {
   readonly disk: string;
   readonly ignition: string;
   readonly domain: string;
 } {
-  const key = `[${JSON.stringify(nodeName)}]`;
   return {
-    disk: `${LIBVIRT_TYPES.volume}.${RESOURCE_NAMES.disk}${key}`,
-    ignition: `${LIBVIRT_TYPES.volume}.${RESOURCE_NAMES.ignition}${key}`,
-    domain: `${LIBVIRT_TYPES.domain}.${RESOURCE_NAMES.domain}${key}`,
+    disk: `${resourceAddress("disk", block)}${key(nodeName)}`,
+    ignition: `${resourceAddress("ignition", block)}${key(nodeName)}`,
+    domain: `${resourceAddress("domain", block)}${key(nodeName)}`,
   };
 }
 
-/** `libvirt_volume.flatcar_base["stable-4757.2.1"]`: one base volume per Flatcar release in use. */
-export function baseImageAddress(key: string): string {
-  return `${LIBVIRT_TYPES.volume}.${RESOURCE_NAMES.baseImage}[${JSON.stringify(key)}]`;
+/** `libvirt_volume.flatcar_base["stable-4757.2.1"]`: one base volume per Flatcar release in use (per host). */
+export function baseImageAddress(baseKey: string, block?: string): string {
+  return `${resourceAddress("baseImage", block)}${key(baseKey)}`;
+}
+
+/** `libvirt_volume.artifacts["3f2a9c01d4e5"]`: one artifact volume per content in use (per host). */
+export function artifactVolumeAddress(volumeKey: string, block?: string): string {
+  return `${resourceAddress("artifacts", block)}${key(volumeKey)}`;
 }
 
 /** Render-directory paths of a node's files, relative to the directory. */
@@ -55,8 +115,8 @@ export function baseImageKey(channel: string, version: string): string {
 }
 
 /** The base volume's name carries the Flatcar release: a new pin means a new base volume. */
-export function baseVolumeName(prefix: string, key: string): string {
-  return `${prefix}-flatcar-${key}.qcow2`;
+export function baseVolumeName(prefix: string, baseKey: string): string {
+  return `${prefix}-flatcar-${baseKey}.qcow2`;
 }
 
 /** The base key named by a base volume's name, if it is one of this prefix's. */

@@ -4,6 +4,10 @@
  * walks a .tf.json resource body"): no unknown attribute, no object where a list belongs, no
  * missing required attribute, no read-only attribute set. Every problem is reported, not just
  * the first. Expressions (`${…}`) and nulls are accepted without looking inside.
+ *
+ * Provider blocks are walked against `provider_config` (one object, or a list of them with
+ * `alias`, as JSON writes several configurations of one provider), and every resource's
+ * `provider` meta-argument must name a configuration the document declares.
  */
 
 export interface SchemaNode {
@@ -19,7 +23,15 @@ export interface ProviderSchema {
   readonly data_sources: Readonly<
     Record<string, { readonly attributes: Readonly<Record<string, SchemaNode>> }>
   >;
+  /** The provider block's attributes (`uri` for libvirt). */
+  readonly provider_config?: { readonly attributes: Readonly<Record<string, SchemaNode>> };
 }
+
+/** The local name the walked provider is required under (`libvirt`). */
+const PROVIDER_NAME = "libvirt";
+
+/** Meta-arguments of a provider block: never the provider's own attributes. */
+const PROVIDER_META = new Set(["alias", "version"]);
 
 export interface SchemaProblem {
   /** e.g. `libvirt_domain.node.devices.disks[0].source.volum` */
@@ -140,10 +152,55 @@ function walkObject(
   }
 }
 
-/** Walks every `resource` and `data` block of a parsed `*.tf.json` document. */
+/**
+ * The provider configurations a document declares (`libvirt`, `libvirt.hv1`, …), with the
+ * problems of each block. No block at all declares the implied empty default configuration.
+ */
+function walkProviders(
+  document: Readonly<Record<string, unknown>>,
+  schema: ProviderSchema,
+  problems: SchemaProblem[],
+): Set<string> {
+  const declared = new Set<string>();
+  const providers = document.provider;
+  if (providers === undefined) {
+    declared.add(PROVIDER_NAME);
+    return declared;
+  }
+  if (!isPlainObject(providers)) {
+    problems.push({ path: "provider", message: "expected an object of provider names" });
+    return declared;
+  }
+  const blocks = providers[PROVIDER_NAME];
+  if (blocks === undefined) declared.add(PROVIDER_NAME);
+  const list = Array.isArray(blocks) ? blocks : blocks === undefined ? [] : [blocks];
+  list.forEach((block, index) => {
+    const path = Array.isArray(blocks) ? `provider.${PROVIDER_NAME}[${index}]` : `provider.${PROVIDER_NAME}`;
+    if (!isPlainObject(block)) {
+      problems.push({ path, message: "expected a provider block (a JSON object)" });
+      return;
+    }
+    const alias = block.alias;
+    if (alias !== undefined && (typeof alias !== "string" || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(alias))) {
+      problems.push({ path: `${path}.alias`, message: "an alias must be an identifier" });
+      return;
+    }
+    const name = alias === undefined ? PROVIDER_NAME : `${PROVIDER_NAME}.${alias}`;
+    if (declared.has(name)) problems.push({ path, message: `duplicate provider configuration ${name}` });
+    declared.add(name);
+    const attributes = schema.provider_config?.attributes;
+    if (attributes === undefined) return;
+    const own = Object.fromEntries(Object.entries(block).filter(([key]) => !PROVIDER_META.has(key)));
+    walkObject(attributes, own, path, problems, false);
+  });
+  return declared;
+}
+
+/** Walks every `resource` and `data` block and the provider blocks of a parsed `*.tf.json` document. */
 export function walkTfJson(document: unknown, schema: ProviderSchema): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   if (!isPlainObject(document)) return [{ path: "", message: "a .tf.json document must be a JSON object" }];
+  const declared = walkProviders(document, schema, problems);
   const groups: ReadonlyArray<readonly [string, "resources" | "data_sources", string]> = [
     ["resource", "resources", ""],
     ["data", "data_sources", "data."],
@@ -175,6 +232,17 @@ export function walkTfJson(document: unknown, schema: ProviderSchema): SchemaPro
           continue;
         }
         walkObject(definition.attributes, body, path, problems, true);
+        const provider = body.provider;
+        if (provider !== undefined && (typeof provider !== "string" || !declared.has(provider)))
+          problems.push({
+            path: `${path}.provider`,
+            message: `names provider configuration ${String(provider)}, which the document does not declare`,
+          });
+        if (provider === undefined && !declared.has(PROVIDER_NAME))
+          problems.push({
+            path,
+            message: `uses the default provider configuration ${PROVIDER_NAME}, which the document does not declare`,
+          });
       }
     }
   }

@@ -1,5 +1,13 @@
+import { ARTIFACT_DISK_SERIAL } from "../artifacts/node-install.js";
+import type { HostPlan } from "../placement/types.js";
 import type { ClusterPlan } from "../plan/types.js";
-import { baseImageAddress, LIBVIRT_TYPES, RESOURCE_NAMES } from "./names.js";
+import {
+  baseImageAddress,
+  LIBVIRT_TYPES,
+  type ResourceKind,
+  resourceAddress,
+  resourceName,
+} from "./names.js";
 import { LIBVIRT_PROVIDER } from "./provider.js";
 import {
   expr,
@@ -15,11 +23,18 @@ import {
  * dmacvicar/libvirt provider 0.9.7. Pure: same plan and options, same document.
  *
  * Resource graph (node resources are `for_each` over `local.nodes`, keyed by node name; base
- * volumes over `local.base_images`, keyed by Flatcar release):
+ * volumes over `local.base_images`, keyed by Flatcar release; artifact volumes over
+ * `local.artifact_volumes`, keyed by content):
  *
  *   libvirt_pool.cluster ─┬─► libvirt_volume.flatcar_base[release] ─► libvirt_volume.disk[n] ─┐
- *                         └─► libvirt_volume.ignition[n] ────────────────────────────────────┼─► libvirt_domain.node[n]
+ *                         ├─► libvirt_volume.ignition[n] ────────────────────────────────────┼─► libvirt_domain.node[n]
+ *                         └─► libvirt_volume.artifacts[key] (read-only disk) ───────────────┤
  *   libvirt_network.cluster ─────────────────────────────────────────────────────────────────┘
+ *
+ * On several hosts (`plan.multiHost`) the graph exists once per host that has nodes, every
+ * block named `<name>_<host>` with `provider = "libvirt.<host>"` (a block's provider cannot
+ * vary per instance), fed from `local.nodes_<host>` and friends. One host keeps the plain names
+ * and the one unaliased provider: a single-host environment renders exactly as before.
  *
  * Ignition runs once, at first boot. So a node whose Ignition changes must be rebuilt, never
  * patched: the Ignition volume's name carries a hash of the file, a new hash replaces the
@@ -40,10 +55,27 @@ export interface TofuSynthesisOptions {
   /**
    * The Flatcar base volumes the step's nodes use, by release key. The environment's own release
    * uploads `var.flatcar_image` (default `imagePath`); older releases still in use keep theirs.
+   * Each host gets the releases its nodes use.
    */
   readonly baseImages: readonly BaseImage[];
+  /**
+   * The artifact volumes the step's nodes attach (none: nodes download k3s themselves). The
+   * current one is uploaded from homelab's cache; older ones stay while a node still uses them.
+   */
+  readonly artifactVolumes?: readonly ArtifactVolume[];
   /** A base volume applied before base volumes were keyed: its state moves to this key. */
   readonly unkeyedBaseImage?: string;
+  /**
+   * Resource moves between host layouts (one host → several, several → one): state that keeps
+   * its machine under a new address. Computed from the applied state (src/render/host-layout.ts).
+   */
+  readonly moved?: readonly TfMoved[];
+  /**
+   * Provider configurations that resources recorded in the state still need until OpenTofu has
+   * moved or destroyed them: the unaliased `libvirt` (resources of the single-host layout, on
+   * the first host) and aliases of hosts whose blocks the layout no longer has.
+   */
+  readonly stateProviders?: { readonly unaliased: boolean; readonly aliases: readonly string[] };
 }
 
 export interface SynthesizedNode {
@@ -56,6 +88,10 @@ export interface SynthesizedNode {
   readonly vcpu: number;
   readonly memoryKiB: number;
   readonly mac: string;
+  /** The host whose blocks hold the node's resources; default the plan's first host. */
+  readonly host?: string;
+  /** Key of the artifact volume attached read-only; undefined: none (k3s is downloaded). */
+  readonly artifactVolume?: string;
 }
 
 export interface BaseImage {
@@ -67,18 +103,55 @@ export interface BaseImage {
   readonly current: boolean;
 }
 
+export interface ArtifactVolume {
+  /** The for_each key: the first 12 hex digits of the volume's content key. */
+  readonly key: string;
+  readonly volumeName: string;
+  /** Absolute path of the volume image (homelab's cache) on the machine that runs OpenTofu. */
+  readonly sourcePath: string;
+  /** The environment's current artifacts: uploaded to every host with nodes. */
+  readonly current: boolean;
+}
+
 /** QEMU's fw_cfg key Flatcar's Ignition reads its config from. */
 export const FLATCAR_FW_CFG_NAME = "opt/org.flatcar-linux/config";
 
 /** A node's rendered Ignition file next to main.tf.json, as an HCL string inside an expression. */
 const ignitionFile = `"\${path.module}/ignition/\${each.key}.ign"`;
 
-/** The reference to the pool's name: through the resource when homelab creates the pool. */
-function poolReference(plan: ClusterPlan): string {
-  return plan.pool.existing ? plan.pool.name : expr(`${LIBVIRT_TYPES.pool}.${RESOURCE_NAMES.pool}.name`);
+/** One host's share of the configuration: its blocks, locals and provider. */
+interface HostBlock {
+  readonly host: HostPlan;
+  /** The host suffix of its names (`node_hv1`); undefined on a single host. */
+  readonly block: string | undefined;
+  readonly nodes: readonly SynthesizedNode[];
+  readonly baseImages: readonly BaseImage[];
+  readonly artifactVolumes: readonly ArtifactVolume[];
 }
 
-function nodeLocal(node: SynthesizedNode): TfValue {
+const localName = (name: string, block: string | undefined) =>
+  block === undefined ? name : `${name}_${block}`;
+const ref = (kind: ResourceKind, block: string | undefined) => resourceAddress(kind, block);
+
+/** The reference to the pool's name: through the resource when homelab creates the pool. */
+function poolReference(host: HostBlock): string {
+  const pool = host.host.pool;
+  return pool.existing ? pool.name : expr(`${ref("pool", host.block)}.name`);
+}
+
+/** `provider = "libvirt.<host>"` on several hosts; nothing on one. */
+function providerOf(host: HostBlock): { provider?: string } {
+  return host.block === undefined ? {} : { provider: `libvirt.${host.block}` };
+}
+
+/** Whether the nodes of a block are all with, all without, or mixed as to an artifact volume. */
+function artifactShape(nodes: readonly SynthesizedNode[]): "none" | "all" | "mixed" {
+  const withVolume = nodes.filter((node) => node.artifactVolume !== undefined).length;
+  if (withVolume === 0) return "none";
+  return withVolume === nodes.length ? "all" : "mixed";
+}
+
+function nodeLocal(node: SynthesizedNode, shape: "none" | "all" | "mixed", multiHost: boolean): TfValue {
   return {
     role: node.role,
     ignition_volume: node.ignitionVolume,
@@ -88,11 +161,16 @@ function nodeLocal(node: SynthesizedNode): TfValue {
     vcpu: node.vcpu,
     memory_kib: node.memoryKiB,
     mac: node.mac,
+    // Every node of a mixed block has the attribute (null without a volume): each.value must
+    // have one shape for the expression that adds the disk.
+    ...(shape === "none" ? {} : { artifact_volume: node.artifactVolume ?? null }),
+    ...(multiHost && node.host !== undefined ? { host: node.host } : {}),
   };
 }
 
 function variables(plan: ClusterPlan, options: TofuSynthesisOptions): Record<string, TfVariable> {
   const current = options.baseImages.find((image) => image.current);
+  const first = plan.hosts[0];
   return {
     flatcar_image: {
       description:
@@ -117,21 +195,60 @@ function variables(plan: ClusterPlan, options: TofuSynthesisOptions): Record<str
         },
       ],
     },
-    libvirt_uri: {
-      description: "libvirt connection URI. Default: the environment's libvirt.uri.",
-      type: "string",
-      default: plan.environment.libvirt.uri,
-      nullable: false,
-    },
+    ...(plan.multiHost
+      ? {
+          libvirt_uris: {
+            description:
+              "libvirt connection URI of each host, by host name (one provider alias per host). " +
+              "Default: the environment's hosts.<name>.uri.",
+            type: "map(string)",
+            default: Object.fromEntries(plan.hosts.map((host) => [host.name, host.uri])),
+            nullable: false,
+          },
+        }
+      : {
+          libvirt_uri: {
+            description:
+              first === undefined || first.implicit
+                ? "libvirt connection URI. Default: the environment's libvirt.uri."
+                : `libvirt connection URI. Default: the environment's hosts.${first.name}.uri.`,
+            type: "string",
+            default: first?.uri ?? plan.environment.libvirt.uri,
+            nullable: false,
+          },
+        }),
   };
 }
 
-function poolResource(plan: ClusterPlan): TfResourceBody {
+function providers(plan: ClusterPlan, options: TofuSynthesisOptions): Record<string, TfValue> {
+  const extra = options.stateProviders ?? { unaliased: false, aliases: [] };
+  if (!plan.multiHost) {
+    const single = { uri: expr("var.libvirt_uri") };
+    // Resources of a host's blocks from when the environment had several hosts, until they
+    // move to the plain names: the one remaining host, under its alias.
+    if (extra.aliases.length === 0) return { libvirt: single };
+    return {
+      libvirt: [single, ...extra.aliases.map((alias) => ({ alias, uri: expr("var.libvirt_uri") }))],
+    };
+  }
+  const uriOf = (host: string) => expr(`var.libvirt_uris[${JSON.stringify(host)}]`);
+  const first = plan.hosts[0]?.name ?? "";
+  return {
+    libvirt: [
+      // The single-host layout's resources live on the first host until they have moved.
+      ...(extra.unaliased ? [{ uri: uriOf(first) }] : []),
+      ...plan.hosts.map((host) => ({ alias: host.name, uri: uriOf(host.name) })),
+    ],
+  };
+}
+
+function poolResource(host: HostBlock): TfResourceBody {
   return {
     "//": "The environment's storage pool: a directory libvirt creates (build), starts and autostarts.",
-    name: plan.pool.name,
+    ...providerOf(host),
+    name: host.host.pool.name,
     type: "dir",
-    target: { path: plan.pool.path ?? "" },
+    target: { path: host.host.pool.path ?? "" },
     create: { build: true, start: true, autostart: true },
   };
 }
@@ -158,31 +275,50 @@ function networkResource(plan: ClusterPlan): TfResourceBody {
   return body as TfResourceBody;
 }
 
-function baseImageResource(plan: ClusterPlan): TfResourceBody {
+function baseImageResource(host: HostBlock): TfResourceBody {
   return {
     "//":
       "One Flatcar base volume per release in use, uploaded once; every node disk is a copy-on-write overlay on " +
       "one of them. A new pin adds a volume and the nodes move to it one at a time; the old one goes with its " +
       "last node. The upload source is ignored after creation: moving the image cache must not rebuild the cluster.",
-    for_each: expr("local.base_images"),
+    ...providerOf(host),
+    for_each: expr(`local.${localName("base_images", host.block)}`),
     name: expr("each.value.name"),
-    pool: poolReference(plan),
+    pool: poolReference(host),
     target: { format: { type: "qcow2" } },
     create: { content: { url: expr("each.value.source") } },
     lifecycle: { ignore_changes: ["create"] },
   };
 }
 
-function ignitionResource(plan: ClusterPlan): TfResourceBody {
+function artifactVolumeResource(host: HostBlock): TfResourceBody {
+  return {
+    "//":
+      "The artifact volume: k3s (and Flux's manifest, the air-gap images) as a read-only raw disk, a ustar " +
+      "archive built by homelab from its verified cache; a first-boot unit installs from it after checking every " +
+      "hash against the node's Ignition. Named by its content: a new content is a new volume, uploaded once per " +
+      "host, and an old one stays while a node still attaches it. The upload source is ignored after creation.",
+    ...providerOf(host),
+    for_each: expr(`local.${localName("artifact_volumes", host.block)}`),
+    name: expr("each.value.name"),
+    pool: poolReference(host),
+    target: { format: { type: "raw" } },
+    create: { content: { url: expr("each.value.source") } },
+    lifecycle: { ignore_changes: ["create"] },
+  };
+}
+
+function ignitionResource(host: HostBlock): TfResourceBody {
   return {
     "//":
       "Each node's Ignition, uploaded from ignition/<node>.ign into the pool, read by the VM through " +
       "fw_cfg. The name carries a hash of the file: new Ignition, new volume, and (replace_triggered_by) " +
       "a new disk and domain for that node only. Ignition runs once; a stale node is never left running. " +
       "The upload path is ignored after creation (the render directory may move).",
-    for_each: expr("local.nodes"),
+    ...providerOf(host),
+    for_each: expr(`local.${localName("nodes", host.block)}`),
     name: expr("each.value.ignition_volume"),
-    pool: poolReference(plan),
+    pool: poolReference(host),
     target: { format: { type: "raw" } },
     create: { content: { url: expr(`abspath(${ignitionFile})`) } },
     // The hash in the name is the content's identity; the upload path is not: moving or
@@ -191,39 +327,88 @@ function ignitionResource(plan: ClusterPlan): TfResourceBody {
   };
 }
 
-function diskResource(plan: ClusterPlan): TfResourceBody {
-  const volumes = LIBVIRT_TYPES.volume;
+function diskResource(host: HostBlock): TfResourceBody {
   return {
     "//":
       "Each node's root disk: a qcow2 overlay on its Flatcar release's base volume. Flatcar grows its root " +
       "filesystem to the disk at first boot. Its name carries size and release (a volume cannot change in place), " +
       "and a new Ignition replaces it too.",
-    for_each: expr("local.nodes"),
+    ...providerOf(host),
+    for_each: expr(`local.${localName("nodes", host.block)}`),
     name: expr("each.value.disk_volume"),
-    pool: poolReference(plan),
+    pool: poolReference(host),
     capacity: expr("each.value.disk_bytes"),
     target: { format: { type: "qcow2" } },
     backing_store: {
-      path: expr(`${volumes}.${RESOURCE_NAMES.baseImage}[each.value.base_image].path`),
+      path: expr(`${ref("baseImage", host.block)}[each.value.base_image].path`),
       format: { type: "qcow2" },
     },
-    lifecycle: { replace_triggered_by: [`${volumes}.${RESOURCE_NAMES.ignition}[each.key]`] },
+    lifecycle: { replace_triggered_by: [`${ref("ignition", host.block)}[each.key]`] },
   };
 }
 
-function interfaceSource(plan: ClusterPlan): TfValue {
-  if (plan.network.mode === "bridge") return { bridge: { bridge: plan.network.bridge ?? "" } };
-  return { network: { network: expr(`${LIBVIRT_TYPES.network}.${RESOURCE_NAMES.network}.name`) } };
+function interfaceSource(plan: ClusterPlan, host: HostBlock): TfValue {
+  if (plan.network.mode === "bridge")
+    return { bridge: { bridge: host.host.bridge ?? plan.network.bridge ?? "" } };
+  return {
+    network: { network: expr(`${LIBVIRT_TYPES.network}.${resourceName("network", undefined)}.name`) },
+  };
 }
 
-function domainResource(plan: ClusterPlan): TfResourceBody {
-  const volumes = LIBVIRT_TYPES.volume;
+function rootDisk(host: HostBlock): Record<string, TfValue> {
+  const disk = ref("disk", host.block);
+  return {
+    source: {
+      volume: { pool: expr(`${disk}[each.key].pool`), volume: expr(`${disk}[each.key].name`) },
+    },
+    target: { dev: "vda", bus: "virtio" },
+    driver: { name: "qemu", type: "qcow2" },
+  };
+}
+
+function artifactDisk(host: HostBlock): Record<string, TfValue> {
+  const volume = `${ref("artifacts", host.block)}[each.value.artifact_volume]`;
+  return {
+    source: { volume: { pool: expr(`${volume}.pool`), volume: expr(`${volume}.name`) } },
+    target: { dev: "vdb", bus: "virtio" },
+    driver: { name: "qemu", type: "raw" },
+    read_only: true,
+    serial: ARTIFACT_DISK_SERIAL,
+  };
+}
+
+/**
+ * The domain's disks. A block whose nodes all attach an artifact volume (or none does) lists
+ * them literally. While the rollout holds back machines built before the volume existed, a
+ * block mixes both; then one expression adds the artifact disk to the nodes that have one.
+ * Both objects name the same attributes (null where unset), so they unify into one list type.
+ */
+function disks(host: HostBlock): TfValue {
+  const shape = artifactShape(host.nodes);
+  if (shape === "none") return [rootDisk(host)];
+  if (shape === "all") return [rootDisk(host), artifactDisk(host)];
+  const disk = ref("disk", host.block);
+  const volume = `${ref("artifacts", host.block)}[each.value.artifact_volume]`;
+  const object = (source: string, dev: string, type: string, readOnly: string, serial: string) =>
+    `{ source = { volume = { pool = ${source}.pool, volume = ${source}.name } }, ` +
+    `target = { dev = "${dev}", bus = "virtio" }, driver = { name = "qemu", type = "${type}" }, ` +
+    `read_only = ${readOnly}, serial = ${serial} }`;
+  return expr(
+    `concat([${object(`${disk}[each.key]`, "vda", "qcow2", "null", "null")}], ` +
+      `each.value.artifact_volume == null ? [] : [${object(volume, "vdb", "raw", "true", `"${ARTIFACT_DISK_SERIAL}"`)}])`,
+  );
+}
+
+function domainResource(plan: ClusterPlan, host: HostBlock): TfResourceBody {
+  const ignition = ref("ignition", host.block);
+  const disk = ref("disk", host.block);
   return {
     "//":
       "One VM per node. Ignition reaches it through QEMU fw_cfg (needs ACPI); the serial console " +
       "makes `virsh console <node>` work. host-passthrough only with KVM: a qemu (TCG) domain with " +
       "it cannot start.",
-    for_each: expr("local.nodes"),
+    ...providerOf(host),
+    for_each: expr(`local.${localName("nodes", host.block)}`),
     name: expr("each.key"),
     description: `homelab ${plan.environment.name}: k3s \${each.value.role}. Ignition runs once: replace, do not edit.`,
     type: expr("var.domain_type"),
@@ -241,7 +426,7 @@ function domainResource(plan: ClusterPlan): TfResourceBody {
           entry: [
             {
               name: FLATCAR_FW_CFG_NAME,
-              file: expr(`${volumes}.${RESOURCE_NAMES.ignition}[each.key].path`),
+              file: expr(`${ignition}[each.key].path`),
               value: "",
             },
           ],
@@ -249,70 +434,147 @@ function domainResource(plan: ClusterPlan): TfResourceBody {
       },
     ],
     devices: {
-      disks: [
-        {
-          source: {
-            volume: {
-              pool: expr(`${volumes}.${RESOURCE_NAMES.disk}[each.key].pool`),
-              volume: expr(`${volumes}.${RESOURCE_NAMES.disk}[each.key].name`),
-            },
-          },
-          target: { dev: "vda", bus: "virtio" },
-          driver: { name: "qemu", type: "qcow2" },
-        },
-      ],
+      disks: disks(host),
       interfaces: [
         {
           mac: { address: expr("each.value.mac") },
           model: { type: "virtio" },
-          source: interfaceSource(plan),
+          source: interfaceSource(plan, host),
         },
       ],
       consoles: [{ target: { type: "serial", port: 0 } }],
     },
     lifecycle: {
-      replace_triggered_by: [
-        `${volumes}.${RESOURCE_NAMES.ignition}[each.key]`,
-        `${volumes}.${RESOURCE_NAMES.disk}[each.key]`,
-      ],
+      replace_triggered_by: [`${ignition}[each.key]`, `${disk}[each.key]`],
     },
   };
 }
 
-function baseImagesLocal(options: TofuSynthesisOptions): TfValue {
-  const used = new Set(options.nodes.map((node) => node.baseImage));
+function baseImagesLocal(host: HostBlock): TfValue {
   return Object.fromEntries(
-    options.baseImages
-      .filter((image) => used.has(image.key) || image.current)
-      .map((image) => [
-        image.key,
-        { name: image.volumeName, source: image.current ? expr("var.flatcar_image") : image.imagePath },
-      ]),
+    host.baseImages.map((image) => [
+      image.key,
+      { name: image.volumeName, source: image.current ? expr("var.flatcar_image") : image.imagePath },
+    ]),
   );
+}
+
+function artifactVolumesLocal(host: HostBlock): TfValue {
+  return Object.fromEntries(
+    host.artifactVolumes.map((volume) => [
+      volume.key,
+      { name: volume.volumeName, source: volume.sourcePath },
+    ]),
+  );
+}
+
+/**
+ * Which host blocks the document has, with what. One host: one block with every node, the
+ * current base image (and artifact volume) always, as before. Several: a block per host that
+ * has nodes in this step, with the releases and artifact volumes its nodes use (and the
+ * current ones); a host without nodes gets no resources, so removing it from `hosts` later
+ * leaves nothing behind that would need its provider.
+ */
+function hostBlocks(plan: ClusterPlan, options: TofuSynthesisOptions): HostBlock[] {
+  const artifactVolumes = options.artifactVolumes ?? [];
+  const first = plan.hosts[0];
+  if (!plan.multiHost || first === undefined) {
+    const host: HostPlan = first ?? {
+      name: "default",
+      uri: plan.environment.libvirt.uri,
+      pool: plan.pool,
+      ...(plan.network.bridge === undefined ? {} : { bridge: plan.network.bridge }),
+      position: 0,
+      implicit: true,
+    };
+    return [
+      {
+        host,
+        block: undefined,
+        nodes: options.nodes,
+        baseImages: usedOrCurrent(options.baseImages, options.nodes, (n) => n.baseImage, true),
+        artifactVolumes: usedOrCurrent(
+          artifactVolumes,
+          options.nodes,
+          (n) => n.artifactVolume,
+          options.nodes.some((n) => n.artifactVolume !== undefined) ||
+            artifactVolumes.some((volume) => volume.current),
+        ),
+      },
+    ];
+  }
+  return plan.hosts.flatMap((host) => {
+    const nodes = options.nodes.filter((node) => (node.host ?? first.name) === host.name);
+    if (nodes.length === 0) return [];
+    const wantsArtifacts = nodes.some((node) => node.artifactVolume !== undefined);
+    return [
+      {
+        host,
+        block: host.name,
+        nodes,
+        baseImages: usedOrCurrent(options.baseImages, nodes, (n) => n.baseImage, true),
+        artifactVolumes: usedOrCurrent(artifactVolumes, nodes, (n) => n.artifactVolume, wantsArtifacts),
+      },
+    ];
+  });
+}
+
+/** The items the nodes use, and the current one when `withCurrent`, in the given order. */
+function usedOrCurrent<T extends { readonly key: string; readonly current: boolean }>(
+  items: readonly T[],
+  nodes: readonly SynthesizedNode[],
+  keyOf: (node: SynthesizedNode) => string | undefined,
+  withCurrent: boolean,
+): T[] {
+  const used = new Set(nodes.map(keyOf));
+  return items.filter((item) => used.has(item.key) || (withCurrent && item.current));
 }
 
 export function synthesizeTofu(plan: ClusterPlan, options: TofuSynthesisOptions): TfJsonDocument {
   const environment = plan.environment;
-  const volumes: Record<string, TfResourceBody> = {
-    [RESOURCE_NAMES.baseImage]: baseImageResource(plan),
-    [RESOURCE_NAMES.ignition]: ignitionResource(plan),
-    [RESOURCE_NAMES.disk]: diskResource(plan),
-  };
+  const blocks = hostBlocks(plan, options);
   const resource: Record<string, Record<string, TfResourceBody>> = {};
-  if (!plan.pool.existing) resource[LIBVIRT_TYPES.pool] = { [RESOURCE_NAMES.pool]: poolResource(plan) };
+  const add = (kind: ResourceKind, block: string | undefined, body: TfResourceBody) => {
+    const type = resourceAddress(kind, block).split(".")[0] ?? "";
+    resource[type] = { ...(resource[type] ?? {}), [resourceName(kind, block)]: body };
+  };
+  for (const host of blocks) if (!host.host.pool.existing) add("pool", host.block, poolResource(host));
   if (plan.network.mode === "nat")
-    resource[LIBVIRT_TYPES.network] = { [RESOURCE_NAMES.network]: networkResource(plan) };
-  resource[LIBVIRT_TYPES.volume] = volumes;
-  resource[LIBVIRT_TYPES.domain] = { [RESOURCE_NAMES.domain]: domainResource(plan) };
-  const moved: TfMoved[] =
-    options.unkeyedBaseImage === undefined
+    resource[LIBVIRT_TYPES.network] = { [resourceName("network", undefined)]: networkResource(plan) };
+  for (const host of blocks) {
+    add("baseImage", host.block, baseImageResource(host));
+    if (host.artifactVolumes.length > 0) add("artifacts", host.block, artifactVolumeResource(host));
+    add("ignition", host.block, ignitionResource(host));
+    add("disk", host.block, diskResource(host));
+  }
+  for (const host of blocks) add("domain", host.block, domainResource(plan, host));
+
+  const locals: Record<string, TfValue> = {};
+  for (const host of blocks) {
+    locals[localName("base_images", host.block)] = baseImagesLocal(host);
+    if (host.artifactVolumes.length > 0)
+      locals[localName("artifact_volumes", host.block)] = artifactVolumesLocal(host);
+  }
+  for (const host of blocks) {
+    const shape = artifactShape(host.nodes);
+    locals[localName("nodes", host.block)] = Object.fromEntries(
+      host.nodes.map((node) => [node.name, nodeLocal(node, shape, plan.multiHost)]),
+    );
+  }
+  // A step without nodes still names the node map, so that outputs and checks find it.
+  if (blocks.length === 0) locals.nodes = {};
+
+  const moved: TfMoved[] = [
+    ...(options.unkeyedBaseImage === undefined
       ? []
       : [
           {
-            from: `${LIBVIRT_TYPES.volume}.${RESOURCE_NAMES.baseImage}`,
-            to: baseImageAddress(options.unkeyedBaseImage),
+            from: `${LIBVIRT_TYPES.volume}.${resourceName("baseImage", undefined)}`,
+            to: baseImageAddress(options.unkeyedBaseImage, plan.multiHost ? plan.hosts[0]?.name : undefined),
           },
-        ];
+        ]),
+    ...(options.moved ?? []),
+  ];
 
   return {
     "//":
@@ -326,18 +588,25 @@ export function synthesizeTofu(plan: ClusterPlan, options: TofuSynthesisOptions)
       backend: { local: { path: options.statePath } },
     },
     variable: variables(plan, options),
-    provider: { libvirt: { uri: expr("var.libvirt_uri") } },
-    locals: {
-      base_images: baseImagesLocal(options),
-      nodes: Object.fromEntries(options.nodes.map((node) => [node.name, nodeLocal(node)])),
-    },
+    provider: providers(plan, options),
+    locals,
     resource,
     ...(moved.length > 0 ? { moved } : {}),
     output: {
       nodes: {
-        description: "Every node of the environment: role, address and MAC.",
+        description: plan.multiHost
+          ? "Every node of the environment: role, address, MAC and host."
+          : "Every node of the environment: role, address and MAC.",
         value: Object.fromEntries(
-          plan.nodes.map((node) => [node.name, { role: node.role, address: node.address, mac: node.mac }]),
+          plan.nodes.map((node) => [
+            node.name,
+            {
+              role: node.role,
+              address: node.address,
+              mac: node.mac,
+              ...(plan.multiHost ? { host: node.host } : {}),
+            },
+          ]),
         ),
       },
     },

@@ -27,6 +27,8 @@ export interface TfMetaArguments {
   /** A comment kept in the JSON (OpenTofu ignores `"//"` properties in blocks). */
   readonly "//"?: string;
   readonly for_each?: string;
+  /** `libvirt.<alias>`: the provider configuration of the block (one per host on several hosts). */
+  readonly provider?: string;
   readonly depends_on?: readonly string[];
   readonly lifecycle?: TfLifecycle;
 }

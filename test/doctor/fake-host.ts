@@ -122,6 +122,7 @@ export function plan(
       labels: [],
       taints: [],
       snippets: [],
+      host: "default",
     })),
   };
 }

@@ -1,4 +1,5 @@
 import { type EnvironmentInput, EnvironmentSchema } from "../../src/environment/schema.js";
+import type { HostPlan } from "../../src/placement/types.js";
 import type { ClusterPlan, NodePlan, NodeRole } from "../../src/plan/types.js";
 import {
   baseImageKey,
@@ -23,6 +24,12 @@ export interface PlanFixtureOptions {
   /** Third octet of 192.168.X.0/24. */
   readonly subnet?: number;
   readonly diskGiB?: number;
+  /**
+   * Host names (URIs `qemu+ssh://<name>/system`, bridge br0); two or more make a multi-host
+   * plan. Nodes go round-robin in plan order unless `hostOf` names their host.
+   */
+  readonly hosts?: readonly string[];
+  readonly hostOf?: Readonly<Record<string, string>>;
 }
 
 function mac(role: NodeRole, index: number, subnet: number): string {
@@ -49,7 +56,38 @@ export function planFixture(options: PlanFixtureOptions = {}): ClusterPlan {
       authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureKeyForTestsOnly0000000000000 test"],
     },
   };
+  const hostNames = options.hosts ?? [];
+  if (hostNames.length > 0)
+    (input as { hosts?: unknown }).hosts = Object.fromEntries(
+      hostNames.map((host) => [host, { uri: `qemu+ssh://${host}/system` }]),
+    );
   const environment = EnvironmentSchema.parse(input);
+  const poolPlan = options.existingPool
+    ? { name: "default", existing: true }
+    : { name: environment.prefix, path: `/var/lib/libvirt/homelab/${environment.prefix}`, existing: false };
+  const hosts: HostPlan[] =
+    hostNames.length === 0
+      ? [
+          {
+            name: "default",
+            uri: environment.libvirt.uri,
+            pool: poolPlan,
+            ...(mode === "bridge" ? { bridge: "br0" } : {}),
+            position: 0,
+            implicit: true,
+          },
+        ]
+      : hostNames.map((host, position) => ({
+          name: host,
+          uri: `qemu+ssh://${host}/system`,
+          pool: poolPlan,
+          bridge: "br0",
+          position,
+          implicit: false,
+        }));
+  let placed = 0;
+  const hostFor = (name: string) =>
+    options.hostOf?.[name] ?? hosts[placed++ % hosts.length]?.name ?? "default";
   const nodes: NodePlan[] = [];
   const add = (role: NodeRole, count: number, firstHost: number, memoryMiB: number, diskGiB: number) => {
     for (let index = 1; index <= count; index++) {
@@ -66,6 +104,7 @@ export function planFixture(options: PlanFixtureOptions = {}): ClusterPlan {
         labels: [`node-type=${role}`],
         taints: [],
         snippets: [],
+        host: hostFor(`${environment.prefix}-${role}-${index}`),
       });
     }
   };
@@ -92,9 +131,9 @@ export function planFixture(options: PlanFixtureOptions = {}): ClusterPlan {
         mode === "nat" ? { start: `192.168.${subnet}.100`, end: `192.168.${subnet}.199` } : undefined,
       loadBalancerRange: { start: `192.168.${subnet}.200`, end: `192.168.${subnet}.250` },
     },
-    pool: options.existingPool
-      ? { name: "default", existing: true }
-      : { name: environment.prefix, path: `/var/lib/libvirt/homelab/${environment.prefix}`, existing: false },
+    pool: poolPlan,
+    hosts,
+    multiHost: hosts.length > 1,
     warnings: [],
   };
 }
@@ -112,6 +151,22 @@ export interface SynthesisFixture {
   readonly generations?: Readonly<Record<string, number>>;
   readonly flatcarVersion?: string;
   readonly imagePath?: string;
+  /**
+   * Attach an artifact volume: to every node (true), or to all but these nodes (a list: machines
+   * built before the volume existed, held back by the rollout). `artifactKey` names its content.
+   */
+  readonly artifacts?: boolean | readonly string[];
+  readonly artifactKey?: string;
+}
+
+/** The artifact volume of a fixture (a stand-in key; the cache path is never read). */
+export function fixtureArtifactVolume(prefix: string, key = "a1b2c3d4e5f6") {
+  return {
+    key,
+    volumeName: `${prefix}-artifacts-${key}.tar`,
+    sourcePath: `/home/user/.cache/homelab/artifacts/volumes/${key}${"0".repeat(52)}.tar`,
+    current: true,
+  };
 }
 
 /**
@@ -120,8 +175,13 @@ export interface SynthesisFixture {
  */
 export function synthesisOptions(plan: ClusterPlan, fixture: SynthesisFixture = {}): TofuSynthesisOptions {
   const key = baseImageKey("stable", fixture.flatcarVersion ?? "4230.2.3");
+  const artifacts = fixture.artifacts ?? false;
+  const volume = fixtureArtifactVolume(plan.environment.prefix, fixture.artifactKey);
+  const attached = (name: string) =>
+    artifacts === true || (Array.isArray(artifacts) && !artifacts.includes(name));
   return {
     statePath: STATE_PATH,
+    ...(artifacts === false ? {} : { artifactVolumes: [volume] }),
     nodes: plan.nodes.map((node) => ({
       name: node.name,
       role: node.role,
@@ -135,6 +195,8 @@ export function synthesisOptions(plan: ClusterPlan, fixture: SynthesisFixture = 
       vcpu: node.vcpu,
       memoryKiB: node.memoryMiB * 1024,
       mac: node.mac,
+      host: node.host,
+      ...(attached(node.name) ? { artifactVolume: volume.key } : {}),
     })),
     baseImages: [
       {

@@ -12,6 +12,13 @@ import type { TfJsonDocument, TfResourceBody, TfValue } from "../../src/tofu/ind
  * provider itself turns into a replacement. Those are copied in `REPLACING_ATTRIBUTES` from
  * the provider's source at v0.9.7 (plan modifiers `RequiresReplace`) and stand in as
  * `triggers_replace`. A stand-in, not an integration test.
+ *
+ * Several hosts: each host's blocks (`libvirt_domain.node_hv1`) become stand-ins of their own
+ * (`terraform_data.libvirt_domain__node_hv1`). The `provider` meta-argument, which a
+ * `terraform_data` cannot take, and the provider blocks are dropped (no libvirt provider here):
+ * a host is visible in the stand-in's addresses, and the schema walk checks the aliases.
+ * Changing only a resource's provider configuration changes none of its attributes, which is
+ * what the real provider sees too. `moved` blocks are translated to the stand-in addresses.
  */
 
 /**
@@ -40,9 +47,9 @@ function computedAttributes(type: string, body: Readonly<Record<string, unknown>
   return {};
 }
 
-const META = new Set(["//", "for_each", "lifecycle", "depends_on"]);
+const META = new Set(["//", "for_each", "lifecycle", "depends_on", "provider"]);
 
-const REFERENCE = /\b(libvirt_(?:pool|volume|network|domain))\.([a-z_]+)(\[[^\]]*\])?(\.[a-z_]+)?/g;
+const REFERENCE = /\b(libvirt_(?:pool|volume|network|domain))\.([a-z][a-z0-9_-]*)(\[[^\]]*\])?(\.[a-z_]+)?/g;
 
 function rewriteString(value: string, inLifecycle: boolean): string {
   return value.replace(
@@ -99,10 +106,14 @@ export function standInConfig(
   for (const [type, named] of Object.entries(document.resource)) {
     for (const [name, body] of Object.entries(named)) standIns[`${type}__${name}`] = standInBody(type, body);
   }
+  const address = (text: string) => rewriteString(text, true);
   return {
     ...(options.keepBackend ? { terraform: { backend: document.terraform.backend } } : {}),
     variable: document.variable,
     locals: document.locals,
     resource: { terraform_data: standIns },
+    ...(document.moved
+      ? { moved: document.moved.map((move) => ({ from: address(move.from), to: address(move.to) })) }
+      : {}),
   };
 }
