@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   "env-host-unknown": "A node is pinned to a host the environment does not define",
   "env-host-duplicate": "Two hosts of the environment have the same libvirt URI",
   "env-multi-host-nat": "An environment on several hosts uses a NAT network, which is host-local",
+  "host-still-used": "A host removed from the environment still holds applied resources",
 
   // Lock file and secrets
   "lock-invalid": "homelab.lock.json cannot be read",

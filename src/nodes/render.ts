@@ -1,4 +1,6 @@
 import { isAbsolute } from "node:path";
+import { nodeArtifactInstall } from "../artifacts/node-install.js";
+import type { ArtifactVolumePlan } from "../artifacts/volume.js";
 import { type ButaneDiagnostic, compileButane, formatDiagnostic } from "../butane/index.js";
 import { isPublicKeyLine } from "../environment/ssh-keys.js";
 import { HomelabError, type SourceLocation } from "../errors/index.js";
@@ -65,6 +67,12 @@ export interface NodeConfigInputs {
   readonly firstBoot?: ReadonlyMap<string, FirstBoot>;
   /** Directory that `local:` references in snippets are relative to (usually the environment file's). */
   readonly filesDir?: string;
+  /**
+   * The artifact volume every machine attaches (src/artifacts): then no Ignition downloads k3s
+   * (or Flux's manifest); homelab-artifacts.service installs them from the volume at first boot,
+   * each checked against the hash this node's Ignition lists. Undefined: Ignition downloads k3s.
+   */
+  readonly artifacts?: ArtifactVolumePlan;
 }
 
 export interface RenderedNodeConfig {
@@ -121,6 +129,11 @@ function renderNode(
   firstBoot: FirstBoot,
   compiledSnippets: Map<string, string>,
 ): RenderedNodeConfig {
+  // Flux's manifest goes only to the machine that bootstraps the cluster, like the rest of its bootstrap.
+  const install = inputs.artifacts
+    ? nodeArtifactInstall(inputs.artifacts, { clusterInit: firstBoot.kind === "bootstrap" })
+    : undefined;
+  const installed = new Set(install?.installs.map((entry) => entry.target) ?? []);
   const snippetConfigs = node.snippets.map((snippet) => ({
     inline: compileSnippet(snippet, inputs, compiledSnippets),
   }));
@@ -129,8 +142,18 @@ function renderNode(
     sshAuthorizedKeys: [...inputs.sshPublicKeys],
     hostnameFile: hostnameFile(node),
     updateConf: updateConf(plan.environment),
-    k3sBinaryUrl: inputs.k3sBinary.url,
-    k3sBinaryHash: `sha256-${inputs.k3sBinary.sha256}`,
+    k3sBinaryFiles: install
+      ? []
+      : [
+          {
+            path: "/opt/bin/k3s",
+            mode: 0o755,
+            contents: {
+              source: inputs.k3sBinary.url,
+              verification: { hash: `sha256-${inputs.k3sBinary.sha256}` },
+            },
+          },
+        ],
     k3sConfig: k3sConfigYaml(plan, node, inputs.k3sToken, firstBoot),
     nodePassword: inputs.nodePasswords.get(node.name) ?? "",
     joinEnvironment: joinEnvironment(plan, node, firstBoot),
@@ -145,8 +168,13 @@ function renderNode(
       ...restoreFiles(firstBoot),
       ...(firstBoot.kind === "bootstrap" ? (inputs.bootstrapFiles ?? []) : []),
       ...(inputs.extraFiles?.get(node.name) ?? []),
-    ].map(butaneFile),
+    ]
+      // What the volume installs is not downloaded as well (Flux's manifest on the bootstrapping server).
+      .filter((file) => !("source" in file && installed.has(file.path)))
+      .concat(install?.files ?? [])
+      .map(butaneFile),
     ...(node.role === "server" ? { modeUnits: restoreUnits(firstBoot) } : {}),
+    artifactUnits: (install?.units ?? []).map((unit) => ({ ...unit })),
   };
   const butane = renderTemplate(roleTemplate(node.role), values);
   const result = compileButane(butane, { strict: true, pretty: false });

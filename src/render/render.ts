@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import type { BuiltArtifactVolume } from "../artifacts/index.js";
 import { type EvaluationLimits, loadEnvironment } from "../environment/index.js";
 import {
   type NameMismatchReport,
@@ -37,9 +38,11 @@ import {
 import { recordedResourceCount } from "../state/applied.js";
 import { stateLayout } from "../state/layout.js";
 import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
+import { assertOfflineConfigs, prepareArtifacts } from "./artifacts.js";
 import { checkNoSecrets, checkSynthesis } from "./checks.js";
 import { diskSizeWarnings } from "./disk-size.js";
 import { type SecretDirectory, unignoredSecretWarnings } from "./git-ignored.js";
+import { assertKnownHosts, hostLayout, NO_LAYOUT_CHANGE } from "./host-layout.js";
 import { flatcarImageCachePath } from "./image-path.js";
 import { withEnvironmentLocations } from "./locate.js";
 import {
@@ -125,6 +128,8 @@ export interface RenderResult {
   readonly ignition: ReadonlyMap<string, string>;
   /** The environment's name differs from its file's (the CLI warns once). */
   readonly nameMismatch: NameMismatchReport | undefined;
+  /** The artifact volume every node attaches (undefined: nodes download k3s themselves). */
+  readonly artifactVolume: BuiltArtifactVolume | undefined;
 }
 
 /** Everything a render would write, validated, before anything is written. */
@@ -213,10 +218,17 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
   const environment = loaded.environment;
   const plan = await planLoadedEnvironment(loaded, { siblings: loaded.siblings });
   const lockFile = options.lockFile ?? "homelab.lock.json";
-  const { versions, warnings: lockWarnings } = await withEnvironmentLocations(loaded, () => {
+  const {
+    versions,
+    locked,
+    warnings: lockWarnings,
+  } = await withEnvironmentLocations(loaded, () => {
     resolveGitopsSettings(environment, loaded.file);
     return resolveVersions(environment, options.lock, { environmentFile: loaded.file, lockFile });
   });
+
+  // The artifacts the nodes install from their volume, verified before anything is written.
+  const artifacts = await prepareArtifacts(environment, locked, { cacheRoot: options.cacheRoot, lockFile });
 
   const outDir = resolve(options.cwd, options.outDir ?? join(".homelab", environment.name));
   const outDirState = await inspectOutputDir(outDir, environment.name);
@@ -265,7 +277,10 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     await readOptional(layout.tofuState),
     environment.prefix,
     layout.tofuState,
+    // Plain-named resources are the single-host layout's: on the first host.
+    plan.hosts[0] === undefined ? {} : { unsuffixedHost: plan.hosts[0].name },
   );
+  assertKnownHosts(plan, applied, loaded.file);
   const firstBootRecord = parseFirstBootRecord(
     await readOptional(layout.firstBootRecord),
     layout.firstBootRecord,
@@ -282,6 +297,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     nodePasswords,
     serverFiles: registrationFiles(plan),
     bootstrapFiles: bootstrap,
+    ...(artifacts ? { artifacts: artifacts.plan } : {}),
   });
   const step = withStepLocations(loaded.file, () =>
     rolloutStep({
@@ -294,16 +310,28 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
       flatcar: { channel: versions.flatcar.channel, version: versions.flatcar.version },
       flatcarImage,
       cacheRoot: options.cacheRoot,
+      ...(artifacts ? { artifactVolume: artifacts.tofu } : {}),
     }),
   );
   const configs = step.configs;
+  assertOfflineConfigs(environment, configs, loaded.file);
 
-  const document = synthesizeTofu(plan, {
+  const synthesis = {
     statePath: layout.tofuState,
     nodes: step.synthesizedNodes,
     baseImages: step.baseImages,
+    artifactVolumes: step.artifactVolumes,
     ...(step.unkeyedBaseImage === undefined ? {} : { unkeyedBaseImage: step.unkeyedBaseImage }),
-  });
+  };
+  // Moving between the one-host and the several-hosts layout needs the document's targets first.
+  let document = synthesizeTofu(plan, synthesis);
+  const layoutChange = hostLayout(plan, applied, document);
+  if (layoutChange !== NO_LAYOUT_CHANGE)
+    document = synthesizeTofu(plan, {
+      ...synthesis,
+      moved: layoutChange.moved,
+      stateProviders: layoutChange.stateProviders,
+    });
   checkSynthesis(document, plan);
   const mainTfJson = serializeTfJson(document);
   const secrets = [k3sToken, homelabKey.privateKey, ...(deployKey ? [deployKey.privateKey] : [])];
@@ -342,6 +370,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     firstBootRecord,
     ignition: new Map(configs.map((config) => [config.node.name, config.ignition])),
     nameMismatch: await nameMismatchReport(loaded),
+    artifactVolume: artifacts?.volume,
   };
 }
 

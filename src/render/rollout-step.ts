@@ -13,6 +13,7 @@ import {
   recordedRestores,
 } from "../rollout/index.js";
 import {
+  type ArtifactVolume,
   type BaseImage,
   baseImageKey,
   baseVolumeName,
@@ -31,6 +32,8 @@ export interface RolloutStep {
   readonly rollout: Rollout;
   readonly synthesizedNodes: readonly SynthesizedNode[];
   readonly baseImages: readonly BaseImage[];
+  /** The artifact volumes the step's machines attach: the current one, and older ones still in use. */
+  readonly artifactVolumes: readonly ArtifactVolume[];
   readonly unkeyedBaseImage: string | undefined;
   /**
    * Per node of the environment, the config written to `ignition/<node>.ign`: the machine this
@@ -50,6 +53,11 @@ export interface RolloutStepInputs {
   /** The image of the environment's release (`var.flatcar_image`'s default). */
   readonly flatcarImage: string;
   readonly cacheRoot: string;
+  /**
+   * The environment's artifact volume, when its nodes install k3s from one: every machine
+   * built in this step attaches it. Undefined: nodes download k3s themselves (as before).
+   */
+  readonly artifactVolume?: ArtifactVolume;
 }
 
 export function rolloutStep(inputs: RolloutStepInputs): RolloutStep {
@@ -66,6 +74,8 @@ export function rolloutStep(inputs: RolloutStepInputs): RolloutStep {
     vcpu: node.vcpu,
     memoryKiB: node.memoryMiB * 1024,
     mac: node.mac,
+    host: node.host,
+    ...(inputs.artifactVolume === undefined ? {} : { artifactVolume: inputs.artifactVolume.key }),
   });
   const first = plan.firstServer.name;
   const rollout = planRollout({
@@ -104,10 +114,26 @@ export function rolloutStep(inputs: RolloutStepInputs): RolloutStep {
     imagePath: key === desiredBase ? inputs.flatcarImage : imagePathOfKey(inputs.cacheRoot, key),
     current: key === desiredBase,
   }));
+  // A machine held back keeps the volume it was built with (it read it at its first boot only,
+  // but a domain's disks are part of it): the state recorded where that one was uploaded from.
+  const artifactVolumes: ArtifactVolume[] = [];
+  const current = inputs.artifactVolume;
+  if (current) artifactVolumes.push(current);
+  for (const key of new Set(rollout.emitted.flatMap((node) => node.facts.artifactVolume ?? []))) {
+    if (key === current?.key) continue;
+    const old = applied.artifactVolumes.find((volume) => volume.key === key);
+    artifactVolumes.push({
+      key,
+      volumeName: old?.name ?? `${prefix}-artifacts-${key}.tar`,
+      sourcePath: old?.source ?? "",
+      current: false,
+    });
+  }
   return {
     rollout,
     synthesizedNodes: rollout.emitted.map((node) => ({ name: node.name, ...node.facts })),
     baseImages,
+    artifactVolumes,
     unkeyedBaseImage: applied.baseImages.find((image) => !image.keyed)?.key,
     configs,
   };

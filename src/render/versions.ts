@@ -25,7 +25,12 @@ export function resolveVersions(
   environment: Environment,
   lock: LockFile | undefined,
   where: { readonly environmentFile: string; readonly lockFile: string },
-): { readonly versions: ResolvedVersions; readonly warnings: readonly PlanWarning[] } {
+): {
+  readonly versions: ResolvedVersions;
+  /** The lock entry the versions come from (what the artifacts are checked against). */
+  readonly locked: LockedEnvironment;
+  readonly warnings: readonly PlanWarning[];
+} {
   const warnings: PlanWarning[] = [];
   const locked = resolveLockedEnvironment(environment, lock, undefined, {
     environmentFile: where.environmentFile,
@@ -45,6 +50,7 @@ export function resolveVersions(
       },
       ...(locked.flux ? { flux: locked.flux.version } : {}),
     },
+    locked,
     warnings,
   };
 }

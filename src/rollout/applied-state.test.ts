@@ -67,6 +67,8 @@ describe("parseAppliedState", () => {
       name: "lab-server-1",
       role: "server",
       index: 1,
+      host: "default",
+      block: undefined,
       missing: [],
       facts: {
         role: "server",
@@ -77,6 +79,7 @@ describe("parseAppliedState", () => {
         vcpu: 2,
         memoryKiB: 2097152,
         mac: "52:54:00:aa:bb:cc",
+        host: "default",
       },
     });
   });
@@ -96,6 +99,8 @@ describe("parseAppliedState", () => {
         name: "lab-flatcar-stable-1.0.0.qcow2",
         path: "/pool/lab-flatcar-stable-1.0.0.qcow2",
         keyed: false,
+        host: "default",
+        block: undefined,
       },
     ]);
     expect(applied.nodes.get("lab-agent-2")?.facts?.baseImage).toBe("stable-1.0.0");
@@ -171,5 +176,112 @@ describe("parseAppliedState", () => {
       "state",
     );
     expect(applied.nodes.size).toBe(0);
+  });
+});
+
+/** The same resources in a host's blocks (`node_hv2`), as several hosts render them. */
+const onHost = <T extends { readonly name: string }>(host: string, resources: readonly T[]): T[] =>
+  resources.map((resource) => ({ ...resource, name: `${resource.name}_${host}` }));
+
+const artifactVolume = (host: string | undefined, key: string) => ({
+  mode: "managed",
+  type: "libvirt_volume",
+  name: host === undefined ? "artifacts" : `artifacts_${host}`,
+  instances: [
+    {
+      index_key: key,
+      attributes: { name: `lab-artifacts-${key}.tar`, create: { content: { url: `/cache/${key}.tar` } } },
+    },
+  ],
+});
+
+/** A node's resources whose domain attaches an artifact volume (by its disk serial). */
+const withArtifactDisk = (resources: ReturnType<typeof nodeResources>, volume: string) =>
+  resources.map((resource) =>
+    resource.type !== "libvirt_domain"
+      ? resource
+      : {
+          ...resource,
+          instances: resource.instances.map((instance) => ({
+            ...instance,
+            attributes: {
+              ...instance.attributes,
+              devices: {
+                ...(instance.attributes as { devices: object }).devices,
+                disks: [
+                  { source: { volume: { volume: "disk" } } },
+                  { serial: "homelab-artifacts", source: { volume: { volume } } },
+                ],
+              },
+            },
+          })),
+        },
+  );
+
+describe("parseAppliedState on several hosts", () => {
+  const agent = (host: string) =>
+    onHost(host, nodeResources("lab-agent-1", "lab-agent-1-10gib-stable-1.0.0.qcow2", "/p/base"));
+  const baseOn = (host: string) => onHost(host, [base("stable-1.0.0", "lab-flatcar-stable-1.0.0.qcow2")]);
+
+  it.each([
+    ["a host's blocks", state(...baseOn("hv2"), ...agent("hv2")), {}, "hv2", "hv2"],
+    [
+      "plain names, on the implicit host",
+      state(base("stable-1.0.0", "b"), ...nodeResources("lab-agent-1", "d", "/p")),
+      {},
+      "default",
+      undefined,
+    ],
+    [
+      "plain names of an environment that grew hosts: its first host",
+      state(base("stable-1.0.0", "b"), ...nodeResources("lab-agent-1", "d", "/p")),
+      { unsuffixedHost: "hv1" },
+      "hv1",
+      undefined,
+    ],
+  ])("puts a node of %s on its host", (_name, text, options, host, block) => {
+    const node = parseAppliedState(text, "lab", "state", options).nodes.get("lab-agent-1");
+    expect(node).toMatchObject({ host, block });
+    expect(node?.facts?.host).toBe(host);
+  });
+
+  it("finds the base volume on the node's own host only", () => {
+    const text = state(
+      ...onHost("hv1", [base("stable-1.0.0", "lab-flatcar-stable-1.0.0.qcow2")]),
+      ...onHost("hv2", [base("stable-2.0.0", "lab-flatcar-stable-2.0.0.qcow2")]),
+      ...onHost("hv2", nodeResources("lab-agent-1", "lab-agent-1-10gib-x.qcow2", "/unknown")),
+    );
+    expect(parseAppliedState(text, "lab", "state").nodes.get("lab-agent-1")?.facts?.baseImage).toBe(
+      "stable-2.0.0",
+    );
+  });
+
+  it("takes the most complete host of a node whose move stopped halfway", () => {
+    const [ignition] = agent("hv1");
+    const text = state(...baseOn("hv2"), ignition, ...agent("hv2"));
+    const node = parseAppliedState(text, "lab", "state").nodes.get("lab-agent-1");
+    expect(node).toMatchObject({ host: "hv2", block: "hv2", missing: [] });
+  });
+
+  it("reads artifact volumes per host and the one each domain attaches", () => {
+    const key = "a1b2c3d4e5f6";
+    const text = state(
+      ...baseOn("hv2"),
+      artifactVolume("hv2", key),
+      ...withArtifactDisk(agent("hv2"), `lab-artifacts-${key}.tar`),
+    );
+    const applied = parseAppliedState(text, "lab", "state");
+    expect(applied.artifactVolumes).toEqual([
+      { key, name: `lab-artifacts-${key}.tar`, source: `/cache/${key}.tar`, host: "hv2", block: "hv2" },
+    ]);
+    expect(applied.nodes.get("lab-agent-1")?.facts?.artifactVolume).toBe(key);
+  });
+
+  it("lists every block of homelab's resources once, with its host", () => {
+    const text = state(...baseOn("hv2"), ...agent("hv2"), ...nodeResources("lab-agent-2", "d", "/p"));
+    const blocks = parseAppliedState(text, "lab", "state", { unsuffixedHost: "hv1" }).blocks;
+    expect(blocks).toHaveLength(7);
+    expect(blocks).toContainEqual({ kind: "domain", host: "hv2", block: "hv2" });
+    expect(blocks).toContainEqual({ kind: "domain", host: "hv1", block: undefined });
   });
 });

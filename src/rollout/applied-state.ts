@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { ARTIFACT_DISK_SERIAL } from "../artifacts/node-install.js";
 import { HomelabError } from "../errors/index.js";
+import { SINGLE_HOST_NAME } from "../placement/hosts.js";
 import type { NodeRole } from "../plan/types.js";
-import { baseKeyOfVolume, LIBVIRT_TYPES, RESOURCE_NAMES } from "../tofu/names.js";
+import { baseKeyOfVolume, parseResourceName, type ResourceKind } from "../tofu/names.js";
 import type { MachineFacts } from "./facts.js";
 
 /**
@@ -16,12 +18,20 @@ import type { MachineFacts } from "./facts.js";
  * The test suite's provider stand-ins (`terraform_data` resources named `<libvirt type>__<name>`
  * holding the configuration's attributes in `input`, see test/tofu/stand-in.ts) are read the
  * same way: that is how the rollout is tested with a real Terraform on this machine.
+ *
+ * Several hosts: a resource's host is the suffix of its block (`node_hv1` → hv1, see
+ * tofu/names.ts). Resources of the single-host layout (`node`) are on `unsuffixedHost`: the
+ * implicit host, or the first of `hosts` for an environment that grew from one host.
  */
 
 export interface AppliedNode {
   readonly name: string;
   readonly role: NodeRole;
   readonly index: number;
+  /** The host its resources are on. */
+  readonly host: string;
+  /** The host suffix of their addresses (`node_hv1`); undefined for the single-host layout. */
+  readonly block: string | undefined;
   /** Complete facts when the Ignition volume, disk and domain all exist. */
   readonly facts: MachineFacts | undefined;
   /** Which of the three per-node resources are missing (a half-applied rebuild). */
@@ -38,6 +48,26 @@ export interface AppliedBaseImage {
    * base volumes were keyed by release (render then writes a `moved` block), else keyed.
    */
   readonly keyed: boolean;
+  readonly host: string;
+  readonly block: string | undefined;
+}
+
+/** An artifact volume in a host's pool (one per content in use, see tofu/synthesize.ts). */
+export interface AppliedArtifactVolume {
+  /** Its for_each key: 12 hex digits of its content key. */
+  readonly key: string;
+  readonly name: string;
+  /** Where it was uploaded from (`create.content.url`), kept so the configuration can name it. */
+  readonly source: string;
+  readonly host: string;
+  readonly block: string | undefined;
+}
+
+/** Where a resource of homelab's lives: its host, and the suffix of its block. */
+export interface AppliedPlacement {
+  readonly kind: ResourceKind;
+  readonly host: string;
+  readonly block: string | undefined;
 }
 
 export interface AppliedState {
@@ -45,9 +75,18 @@ export interface AppliedState {
   readonly exists: boolean;
   readonly nodes: ReadonlyMap<string, AppliedNode>;
   readonly baseImages: readonly AppliedBaseImage[];
+  readonly artifactVolumes: readonly AppliedArtifactVolume[];
+  /** Every block of homelab's resources the state holds (each kind once per block). */
+  readonly blocks: readonly AppliedPlacement[];
 }
 
-export const NO_APPLIED_STATE: AppliedState = { exists: false, nodes: new Map(), baseImages: [] };
+export const NO_APPLIED_STATE: AppliedState = {
+  exists: false,
+  nodes: new Map(),
+  baseImages: [],
+  artifactVolumes: [],
+  blocks: [],
+};
 
 const InstanceSchema = z.looseObject({
   index_key: z.union([z.string(), z.number()]).optional(),
@@ -71,8 +110,8 @@ const StateSchema = z.looseObject({
 type Values = Readonly<Record<string, unknown>>;
 
 interface Resource {
-  readonly type: string;
-  readonly name: string;
+  readonly kind: ResourceKind;
+  readonly block: string | undefined;
   readonly key: string | undefined;
   readonly values: Values;
 }
@@ -86,21 +125,22 @@ function resourcesOf(state: z.output<typeof StateSchema>): Resource[] {
     let name = resource.name;
     let standIn = false;
     if (type === "terraform_data") {
-      const match = /^(libvirt_[a-z]+)__([a-z_]+)$/.exec(name);
+      const match = /^(libvirt_[a-z]+)__([a-z][a-z0-9_-]*)$/.exec(name);
       if (!match) continue;
       type = match[1]!;
       name = match[2]!;
       standIn = true;
     }
-    if (!type.startsWith("libvirt_")) continue;
+    const parsed = parseResourceName(type, name);
+    if (!parsed) continue;
     for (const instance of resource.instances) {
       const attributes = instance.attributes;
       // terraform_data stores a dynamic value as { value, type }.
       const values = standIn ? at(attributes, "input", "value") : attributes;
       if (typeof values !== "object" || values === null) continue;
       resources.push({
-        type,
-        name,
+        kind: parsed.kind,
+        block: parsed.block,
         key: typeof instance.index_key === "string" ? instance.index_key : undefined,
         values: values as Values,
       });
@@ -150,11 +190,40 @@ export function roleOfNodeName(prefix: string, name: string): { role: NodeRole; 
   return { role: match[2] as NodeRole, index: Number(match[3]) };
 }
 
+/** The artifact volume key named by an artifact volume's name (`<prefix>-artifacts-<key>.tar`). */
+export function artifactKeyOfVolume(prefix: string, volumeName: string): string | undefined {
+  const match = /^(.*)-artifacts-([0-9a-f]{12})\.tar$/.exec(volumeName);
+  return match && match[1] === prefix ? match[2] : undefined;
+}
+
+/** The name of the artifact volume a domain attaches (the disk with homelab's serial). */
+function attachedArtifactVolume(domain: Values): string | undefined {
+  const disks = at(domain, "devices", "disks");
+  if (!Array.isArray(disks)) return undefined;
+  const disk = disks.find((candidate) => at(candidate, "serial") === ARTIFACT_DISK_SERIAL);
+  return disk === undefined ? undefined : text(at(disk, "source", "volume", "volume"));
+}
+
+export interface AppliedStateOptions {
+  /**
+   * The host that resources of the single-host layout (plain names) are on: default the
+   * implicit host; for an environment with `hosts`, its first host.
+   */
+  readonly unsuffixedHost?: string;
+}
+
+type NodeParts = { ignition?: Values; disk?: Values; domain?: Values };
+
 /**
  * Parses the state file's text. `undefined` (no file) and a state without resources give
  * `NO_APPLIED_STATE`-like results; a file that is not a state is an error naming it.
  */
-export function parseAppliedState(stateText: string | undefined, prefix: string, file: string): AppliedState {
+export function parseAppliedState(
+  stateText: string | undefined,
+  prefix: string,
+  file: string,
+  options: AppliedStateOptions = {},
+): AppliedState {
   if (stateText === undefined || stateText.trim() === "") return NO_APPLIED_STATE;
   let json: unknown;
   try {
@@ -180,42 +249,81 @@ export function parseAppliedState(stateText: string | undefined, prefix: string,
     );
   }
   const resources = resourcesOf(parsed.data);
-  const volumes = (name: string) =>
-    resources.filter((r) => r.type === LIBVIRT_TYPES.volume && r.name === name);
+  const unsuffixed = options.unsuffixedHost ?? SINGLE_HOST_NAME;
+  const hostOf = (block: string | undefined) => block ?? unsuffixed;
+  const blockKey = (block: string | undefined) => block ?? "";
+
+  const blocks: AppliedPlacement[] = [];
+  for (const resource of resources) {
+    if (!blocks.some((b) => b.kind === resource.kind && b.block === resource.block))
+      blocks.push({ kind: resource.kind, host: hostOf(resource.block), block: resource.block });
+  }
 
   const baseImages: AppliedBaseImage[] = [];
-  for (const base of volumes(RESOURCE_NAMES.baseImage)) {
+  for (const base of resources.filter((r) => r.kind === "baseImage")) {
     const name = text(base.values.name);
     const key = base.key ?? (name ? baseKeyOfVolume(prefix, name) : undefined);
     if (name === undefined || key === undefined) continue;
-    baseImages.push({ key, name, path: text(base.values.path), keyed: base.key !== undefined });
+    baseImages.push({
+      key,
+      name,
+      path: text(base.values.path),
+      keyed: base.key !== undefined,
+      host: hostOf(base.block),
+      block: base.block,
+    });
   }
-  const baseByPath = new Map(baseImages.flatMap((b) => (b.path ? [[b.path, b.key] as const] : [])));
+  // Paths are per host (each host's pool), so the lookup is too.
+  const baseByPath = new Map(
+    baseImages.flatMap((b) => (b.path ? [[`${blockKey(b.block)}\0${b.path}`, b.key] as const] : [])),
+  );
 
-  const byNode = new Map<string, { ignition?: Values; disk?: Values; domain?: Values }>();
-  const entry = (key: string) => {
-    let found = byNode.get(key);
+  const artifactVolumes: AppliedArtifactVolume[] = [];
+  for (const volume of resources.filter((r) => r.kind === "artifacts")) {
+    const name = text(volume.values.name);
+    const key = volume.key ?? (name ? artifactKeyOfVolume(prefix, name) : undefined);
+    if (name === undefined || key === undefined) continue;
+    artifactVolumes.push({
+      key,
+      name,
+      source: text(at(volume.values, "create", "content", "url")) ?? "",
+      host: hostOf(volume.block),
+      block: volume.block,
+    });
+  }
+
+  // Per node, its parts per block: a move between hosts that stopped halfway leaves parts in two.
+  const byNode = new Map<string, Map<string, NodeParts & { block: string | undefined }>>();
+  const entry = (key: string, block: string | undefined) => {
+    let perBlock = byNode.get(key);
+    if (!perBlock) {
+      perBlock = new Map();
+      byNode.set(key, perBlock);
+    }
+    let found = perBlock.get(blockKey(block));
     if (!found) {
-      found = {};
-      byNode.set(key, found);
+      found = { block };
+      perBlock.set(blockKey(block), found);
     }
     return found;
   };
   for (const resource of resources) {
     if (resource.key === undefined) continue;
-    if (resource.type === LIBVIRT_TYPES.volume && resource.name === RESOURCE_NAMES.ignition)
-      entry(resource.key).ignition = resource.values;
-    else if (resource.type === LIBVIRT_TYPES.volume && resource.name === RESOURCE_NAMES.disk)
-      entry(resource.key).disk = resource.values;
-    else if (resource.type === LIBVIRT_TYPES.domain && resource.name === RESOURCE_NAMES.domain)
-      entry(resource.key).domain = resource.values;
+    if (resource.kind === "ignition") entry(resource.key, resource.block).ignition = resource.values;
+    else if (resource.kind === "disk") entry(resource.key, resource.block).disk = resource.values;
+    else if (resource.kind === "domain") entry(resource.key, resource.block).domain = resource.values;
   }
 
   const nodes = new Map<string, AppliedNode>();
-  for (const [name, parts] of byNode) {
+  for (const [name, perBlock] of byNode) {
     const identity = roleOfNodeName(prefix, name);
     if (!identity) continue;
+    const count = (parts: NodeParts) =>
+      (["ignition", "disk", "domain"] as const).filter((part) => parts[part] !== undefined).length;
+    // The most complete block is the machine; parts left elsewhere are destroyed by the next apply.
+    const parts = [...perBlock.values()].reduce((best, next) => (count(next) > count(best) ? next : best));
     const missing = (["ignition", "disk", "domain"] as const).filter((part) => parts[part] === undefined);
+    const host = hostOf(parts.block);
     let facts: MachineFacts | undefined;
     if (missing.length === 0) {
       const disk = parts.disk!;
@@ -227,15 +335,22 @@ export function parseAppliedState(stateText: string | undefined, prefix: string,
       const vcpu = number(domain.vcpu);
       const memory = memoryKiB(domain);
       const mac = text(at(domain, "devices", "interfaces", 0, "mac", "address"));
+      const onHost = baseImages.filter((b) => b.block === parts.block);
       // The backing store names the base; failing that, the disk's own name carries the release
       // (`<node>-<size>gib-<release>.qcow2`), and a single legacy base volume is every disk's base.
       const namedBase = diskVolume
         ? new RegExp(`^${escapeRegExp(name)}-\\d+gib-(.+)\\.qcow2$`).exec(diskVolume)?.[1]
         : undefined;
       const baseImage =
-        (backing ? baseByPath.get(backing) : undefined) ??
-        (namedBase && baseImages.some((b) => b.key === namedBase) ? namedBase : undefined) ??
-        (baseImages.length === 1 ? baseImages[0]?.key : undefined);
+        (backing ? baseByPath.get(`${blockKey(parts.block)}\0${backing}`) : undefined) ??
+        (namedBase && onHost.some((b) => b.key === namedBase) ? namedBase : undefined) ??
+        (onHost.length === 1 ? onHost[0]?.key : undefined);
+      const attached = attachedArtifactVolume(domain);
+      const artifactVolume =
+        attached === undefined
+          ? undefined
+          : (artifactVolumes.find((v) => v.block === parts.block && v.name === attached)?.key ??
+            artifactKeyOfVolume(prefix, attached));
       if (
         ignitionVolume !== undefined &&
         diskVolume !== undefined &&
@@ -254,10 +369,20 @@ export function parseAppliedState(stateText: string | undefined, prefix: string,
           vcpu,
           memoryKiB: memory,
           mac: mac.toLowerCase(),
+          host,
+          ...(artifactVolume === undefined ? {} : { artifactVolume }),
         };
       }
     }
-    nodes.set(name, { name, role: identity.role, index: identity.index, facts, missing });
+    nodes.set(name, {
+      name,
+      role: identity.role,
+      index: identity.index,
+      host,
+      block: parts.block,
+      facts,
+      missing,
+    });
   }
-  return { exists: resources.length > 0, nodes, baseImages };
+  return { exists: resources.length > 0, nodes, baseImages, artifactVolumes, blocks };
 }

@@ -42,6 +42,7 @@ const facts = (name: string, generation: number, mode: string): MachineFacts => 
   vcpu: 1,
   memoryKiB: 1,
   mac: "m",
+  host: "default",
 });
 
 function rolloutOf(servers: number, agents: number, generation = 2, keep = servers) {
@@ -54,12 +55,16 @@ function rolloutOf(servers: number, agents: number, generation = 2, keep = serve
           name: node.name,
           role: node.role,
           index: node.index,
+          host: "default",
+          block: undefined,
           missing: [],
           facts: facts(node.name, 1, node.first ? "bootstrap" : "join"),
         },
       ]),
     ),
     baseImages: [],
+    artifactVolumes: [],
+    blocks: [],
   };
   return planRollout({
     desired: names(keep, agents),

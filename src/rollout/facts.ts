@@ -19,6 +19,13 @@ export interface MachineFacts {
   readonly vcpu: number;
   readonly memoryKiB: number;
   readonly mac: string;
+  /** The libvirt host the machine runs on (a VM cannot move: another host is another machine). */
+  readonly host: string;
+  /**
+   * Key of the artifact volume attached read-only (undefined: none, k3s was downloaded). Read
+   * only at first boot: a machine keeps the one it was built with until it is rebuilt.
+   */
+  readonly artifactVolume?: string;
 }
 
 /** Why a machine is rebuilt. */
@@ -27,6 +34,7 @@ export type ReplaceCause =
   | { readonly kind: "base-image"; readonly from: string; readonly to: string }
   | { readonly kind: "disk-size"; readonly fromGiB: number; readonly toGiB: number }
   | { readonly kind: "disk-volume"; readonly from: string; readonly to: string }
+  | { readonly kind: "host"; readonly from: string; readonly to: string }
   | { readonly kind: "incomplete"; readonly missing: readonly string[] }
   | { readonly kind: "requested" };
 
@@ -43,6 +51,7 @@ export const gibToBytes = (gib: number): number => gib * GIB;
 /** Why `applied` cannot stay as it is to become `desired` (empty: no rebuild needed). */
 export function replaceCauses(applied: MachineFacts, desired: MachineFacts): ReplaceCause[] {
   const causes: ReplaceCause[] = [];
+  if (applied.host !== desired.host) causes.push({ kind: "host", from: applied.host, to: desired.host });
   if (applied.ignitionVolume !== desired.ignitionVolume) causes.push({ kind: "ignition" });
   if (applied.baseImage !== desired.baseImage)
     causes.push({ kind: "base-image", from: applied.baseImage, to: desired.baseImage });
@@ -74,6 +83,8 @@ export function describeCause(cause: ReplaceCause): string {
       return `base image: Flatcar ${cause.from} → ${cause.to}`;
     case "disk-size":
       return `disk size: ${cause.fromGiB} GiB → ${cause.toGiB} GiB`;
+    case "host":
+      return `host: ${cause.from} → ${cause.to} (a VM cannot move between libvirt hosts: it is rebuilt on the new one)`;
     case "disk-volume":
       return `disk volume renamed: ${cause.from} → ${cause.to} (disks are now named by size and Flatcar release)`;
     case "incomplete":

@@ -20,6 +20,7 @@ function facts(
     vcpu: 2,
     memoryKiB: 2048,
     mac: "52:54:00:00:00:01",
+    host: "default",
     ...extra,
   };
 }
@@ -43,10 +44,18 @@ function applied(entries: [string, MachineFacts][]): AppliedState {
   const nodes = new Map<string, AppliedNode>(
     entries.map(([name, f]) => [
       name,
-      { name, role: f.role, index: Number(name.slice(1)), facts: f, missing: [] },
+      {
+        name,
+        role: f.role,
+        index: Number(name.slice(1)),
+        host: f.host,
+        block: undefined,
+        facts: f,
+        missing: [],
+      },
     ]),
   );
-  return { exists: entries.length > 0, nodes, baseImages: [] };
+  return { exists: entries.length > 0, nodes, baseImages: [], artifactVolumes: [], blocks: [] };
 }
 
 /** The environment wants generation `gen` of every node (mode decides the server's Ignition). */
@@ -64,6 +73,36 @@ const running = (servers: number, agents: number, firstMode = "bootstrap") =>
   );
 
 describe("planRollout", () => {
+  it.each([
+    ["an agent", "a1", ["a1"]],
+    ["a joining server", "s2", ["s2"]],
+    ["the first server", "s1", ["s1"]],
+  ])(
+    "moves %s to another host as a replacement of that node only, released on its own",
+    (_what, moved, order) => {
+      const rollout = planRollout({
+        desired: desired(3, 2),
+        applied: running(3, 2),
+        factsFor: wants({}, { [moved]: { host: "hv2" } }),
+        release: { kind: "next" },
+      });
+      const changes = rollout.nodes.filter((n) => n.change.kind !== "unchanged");
+      expect(changes.map((n) => [n.name, n.change])).toEqual([
+        [moved, { kind: "replace", causes: [{ kind: "host", from: "default", to: "hv2" }] }],
+      ]);
+      expect(rollout.order).toEqual(order);
+      // The step writes the moved node on its new host; held back it would stay on its old one.
+      expect(rollout.emitted.find((e) => e.name === moved)?.facts.host).toBe("hv2");
+      const held = planRollout({
+        desired: desired(3, 2),
+        applied: running(3, 2),
+        factsFor: wants({}, { [moved]: { host: "hv2" } }),
+        release: { kind: "none" },
+      });
+      expect(held.emitted.find((e) => e.name === moved)?.facts.host).toBe("default");
+    },
+  );
+
   it("creates a new environment: the first server bootstraps, everyone else joins", () => {
     const rollout = planRollout({
       desired: desired(3, 1),

@@ -1,8 +1,10 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ClusterPlan } from "../../src/plan/types.js";
+import { hostLayout } from "../../src/render/host-layout.js";
+import { parseAppliedState } from "../../src/rollout/index.js";
 import { nodeAddresses, synthesizeTofu, type TfMoved } from "../../src/tofu/index.js";
 import { describeWithTools } from "../support/real-tools.js";
 import { ignitionOf, planFixture, type SynthesisFixture, synthesisOptions } from "./plan-fixture.js";
@@ -172,7 +174,23 @@ describeWithTools(["terraform"], "several hosts (real terraform, terraform_data 
         ];
       }),
     ];
-    await writeConfig(dir, multi, { artifacts: true }, moved);
+    // homelab computes the same moves from the state the first apply left.
+    const applied = parseAppliedState(
+      await readFile(join(dir, "terraform.tfstate"), "utf8"),
+      multi.environment.prefix,
+      "terraform.tfstate",
+      { unsuffixedHost: "hv1" },
+    );
+    const layout = hostLayout(
+      multi,
+      applied,
+      synthesizeTofu(multi, synthesisOptions(multi, { artifacts: true })),
+    );
+    expect(new Set(layout.moved.map((m) => `${m.from} -> ${m.to}`))).toEqual(
+      new Set(moved.map((m) => `${m.from} -> ${m.to}`)),
+    );
+    expect(layout.stateProviders).toEqual({ unaliased: true, aliases: [] });
+    await writeConfig(dir, multi, { artifacts: true }, [...layout.moved]);
     expect(await plannedChanges(dir)).toEqual({
       ...nodeResources(agent(2), "", "delete"),
       ...nodeResources(agent(2), "hv2", "create"),
