@@ -18,8 +18,13 @@ function invariant(condition: boolean, message: string): void {
  * end up inside OpenTofu expressions, the network and pool the nodes attach to).
  */
 export function checkSynthesis(document: TfJsonDocument, plan: ClusterPlan): void {
-  const nodes = document.locals.nodes as Readonly<Record<string, unknown>>;
-  const keys = Object.keys(nodes);
+  // One node map on a single host, one per host (`nodes_hv1`) on several: every node in exactly one.
+  const maps = Object.entries(document.locals)
+    .filter(([name]) => name === "nodes" || (plan.multiHost && name.startsWith("nodes_")))
+    .map(([, value]) => value as Readonly<Record<string, unknown>>);
+  const keys = maps.flatMap((map) => Object.keys(map));
+  const nodes: Readonly<Record<string, unknown>> = Object.assign({}, ...maps);
+  invariant(new Set(keys).size === keys.length, "a node is in the blocks of two hosts");
   invariant(
     keys.length === plan.nodes.length,
     `${keys.length} node keys for ${plan.nodes.length} planned nodes`,
@@ -33,11 +38,9 @@ export function checkSynthesis(document: TfJsonDocument, plan: ClusterPlan): voi
   } else {
     invariant(Boolean(plan.network.bridge), "bridge mode without a bridge device");
   }
-  if (!plan.pool.existing) {
-    invariant(
-      plan.pool.path?.startsWith("/") === true,
-      `the pool path "${plan.pool.path ?? ""}" is not absolute`,
-    );
+  for (const { pool } of plan.hosts.length > 0 ? plan.hosts : [{ pool: plan.pool }]) {
+    if (pool.existing) continue;
+    invariant(pool.path?.startsWith("/") === true, `the pool path "${pool.path ?? ""}" is not absolute`);
   }
 }
 
