@@ -20,8 +20,12 @@ export interface LibvirtFacts {
   readonly domainType: DomainTypeSupport | undefined;
 }
 
-/** The parts of a cluster plan the host checks read. */
-export type DoctorPlan = Pick<ClusterPlan, "environment" | "pool" | "network" | "nodes">;
+/**
+ * The parts of a cluster plan the host checks read. `hosts` with `multiHost`: every host is
+ * checked (see hosts.ts); without, the environment's one libvirt URI.
+ */
+export type DoctorPlan = Pick<ClusterPlan, "environment" | "pool" | "network" | "nodes"> &
+  Partial<Pick<ClusterPlan, "hosts" | "multiHost">>;
 
 /** Everything one check may look at. Checks are functions of this and return one result. */
 export interface DoctorContext {

@@ -16,6 +16,7 @@ import { checkSsh } from "./checks/ssh.js";
 import { checkTofuBinary, findTofu } from "./checks/tofu.js";
 import { checkVirtualization } from "./checks/virtualization.js";
 import type { DoctorContext, DoctorPlan, LibvirtFacts } from "./context.js";
+import { onHostResult, planOnHost } from "./hosts.js";
 import { distroFamily, parseOsRelease } from "./os-release.js";
 import { INSTALL, withoutSudo } from "./packages.js";
 import type { HostProbes } from "./probes.js";
@@ -68,25 +69,55 @@ export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Pr
     (await probes.readText("/etc/os-release")) ?? (await probes.readText("/usr/lib/os-release"));
   const release = osRelease === undefined ? undefined : parseOsRelease(osRelease);
   const family = distroFamily(release);
-  const uri = plan.environment.libvirt.uri;
-  const [libvirt, qemu] = await Promise.all([
-    gatherLibvirtFacts(uri, probes, plan.environment.machine.type),
-    resolveQemuAccount(probes, family, uri),
-  ]);
-  const context: DoctorContext = { plan, probes, family, libvirt, qemu, image: options.image };
   const tofu = await findTofu(probes);
-  const checks: CheckResult[] = await Promise.all([
-    checkTofuBinary(tofu),
-    checkLibvirt(context),
-    checkVirtualization(context),
-    checkPool(context),
-    checkSecurityModule(context),
-    checkDnsmasq(context),
-    checkNetwork(context),
-    checkSsh(context),
-    checkDiskSpace(context),
-    checkProvider(options.provider, tofu),
-  ]);
+  const hosts = plan.multiHost && plan.hosts ? plan.hosts : undefined;
+  const contextOn = async (onHost: DoctorPlan): Promise<DoctorContext> => {
+    const uri = onHost.environment.libvirt.uri;
+    const [libvirt, qemu] = await Promise.all([
+      gatherLibvirtFacts(uri, probes, plan.environment.machine.type),
+      resolveQemuAccount(probes, family, uri),
+    ]);
+    return { plan: onHost, probes, family, libvirt, qemu, image: options.image };
+  };
+  let checks: CheckResult[];
+  let uri: string;
+  if (!hosts) {
+    uri = plan.environment.libvirt.uri;
+    const context = await contextOn(plan);
+    checks = await Promise.all([
+      checkTofuBinary(tofu),
+      checkLibvirt(context),
+      checkVirtualization(context),
+      checkPool(context),
+      checkSecurityModule(context),
+      checkDnsmasq(context),
+      checkNetwork(context),
+      checkSsh(context),
+      checkDiskSpace(context),
+      checkProvider(options.provider, tofu),
+    ]);
+  } else {
+    uri = hosts.map((host) => `${host.name} ${host.uri}`).join(", ");
+    // Each host: reachable over its URI, KVM, pool, QEMU's confinement, bridge; named in each line.
+    const contexts = await Promise.all(hosts.map((host) => contextOn(planOnHost(plan, host))));
+    const perHost = await Promise.all(
+      hosts.map(async (host, index) => {
+        const context = contexts[index]!;
+        const results = await Promise.all([
+          checkLibvirt(context),
+          checkVirtualization(context),
+          checkPool(context),
+          checkSecurityModule(context),
+          checkNetwork(context),
+        ]);
+        return results.map((check) => onHostResult(check, host.name));
+      }),
+    );
+    // The machine that runs homelab, once: OpenTofu, SSH keys, its cache's disk, the provider.
+    const first = contexts[0]!;
+    const once = await Promise.all([checkSsh(first), checkDiskSpace(first), checkProvider(options.provider, tofu)]);
+    checks = [checkTofuBinary(tofu), ...perHost.flat(), ...once];
+  }
   // The CLI's user: root runs the commands without `sudo` (a root shell may not even have it).
   const privilege: Privilege = {
     root: probes.user.uid === 0,
@@ -97,6 +128,7 @@ export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Pr
   return {
     environment: plan.environment.name,
     uri,
+    ...(hosts ? { hosts: hosts.map((host) => ({ name: host.name, uri: host.uri })) } : {}),
     distro: family,
     distroName: release?.prettyName,
     checks: adapted,

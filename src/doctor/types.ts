@@ -38,6 +38,8 @@ export type CheckId =
 /** One line of `homelab doctor`. */
 export interface CheckResult {
   readonly id: CheckId;
+  /** The libvirt host the check is about, on an environment with several (its summary starts with it). */
+  readonly host?: string;
   readonly status: CheckStatus;
   /** One line: what was found ("OpenTofu 1.8.2 at /usr/bin/tofu"). */
   readonly summary: string;
@@ -50,7 +52,10 @@ export interface CheckResult {
 
 export interface DoctorReport {
   readonly environment: string;
+  /** The libvirt URI; with several hosts, each as `name uri`, comma-separated. */
   readonly uri: string;
+  /** Several hosts: each one checked, in placement order. */
+  readonly hosts?: readonly { readonly name: string; readonly uri: string }[];
   /** The distribution detected from /etc/os-release, if it is one homelab knows. */
   readonly distro: DistroFamily | undefined;
   /** PRETTY_NAME from /etc/os-release, for the header. */
