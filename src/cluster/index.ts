@@ -32,7 +32,14 @@ export {
   type WaitForReplacementOptions,
   waitForReplacement,
 } from "./replace-wait.js";
-export { flatcarVersionOf, STATUS_COLUMNS, type StatusRow, statusRows, UNKNOWN } from "./status-table.js";
+export {
+  flatcarVersionOf,
+  STATUS_COLUMNS,
+  type StatusRow,
+  statusColumns,
+  statusRows,
+  UNKNOWN,
+} from "./status-table.js";
 export {
   type AttemptOutcome,
   describeProgress,

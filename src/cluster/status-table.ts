@@ -12,6 +12,8 @@ export const UNKNOWN = "unknown";
 export interface StatusRow {
   readonly node: string;
   readonly role: string;
+  /** The libvirt host the node is placed on (`default` without `hosts`). */
+  readonly host: string;
   readonly address: string;
   /** libvirt's word (`running`, `shut off`), `absent`, or unknown. */
   readonly vm: string;
@@ -28,7 +30,7 @@ export function flatcarVersionOf(osImage: string | undefined): string | undefine
 }
 
 export function statusRows(
-  nodes: readonly Pick<NodePlan, "name" | "role" | "address">[],
+  nodes: readonly (Pick<NodePlan, "name" | "role" | "address"> & Partial<Pick<NodePlan, "host">>)[],
   vmStates: ReadonlyMap<string, string> | undefined,
   kubernetesNodes: readonly NodeObject[] | undefined,
 ): StatusRow[] {
@@ -45,6 +47,7 @@ export function statusRows(
     return {
       node: node.name,
       role: node.role,
+      host: node.host ?? "default",
       address: node.address,
       vm: vmStates?.get(node.name) ?? UNKNOWN,
       kubernetes,
@@ -54,7 +57,7 @@ export function statusRows(
   });
 }
 
-/** Column titles, in column order. */
+/** Column titles, in column order (one host: no HOST column, as before several hosts existed). */
 export const STATUS_COLUMNS: readonly (readonly [keyof StatusRow, string])[] = [
   ["node", "NODE"],
   ["role", "ROLE"],
@@ -64,3 +67,9 @@ export const STATUS_COLUMNS: readonly (readonly [keyof StatusRow, string])[] = [
   ["k3s", "K3S"],
   ["flatcar", "FLATCAR"],
 ];
+
+/** The columns of an environment's table: with several hosts, HOST after ROLE. */
+export function statusColumns(multiHost: boolean): readonly (readonly [keyof StatusRow, string])[] {
+  if (!multiHost) return STATUS_COLUMNS;
+  return [...STATUS_COLUMNS.slice(0, 2), ["host", "HOST"], ...STATUS_COLUMNS.slice(2)];
+}

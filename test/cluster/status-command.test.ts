@@ -89,6 +89,7 @@ describeWithTools([...LIBVIRT_TOOLS, "openssl"], "homelab status", () => {
       {
         node: server,
         role: "server",
+        host: "default",
         address: "192.168.231.10",
         vm: "running",
         kubernetes: "Ready",
@@ -98,6 +99,7 @@ describeWithTools([...LIBVIRT_TOOLS, "openssl"], "homelab status", () => {
       {
         node: agent1,
         role: "agent",
+        host: "default",
         address: "192.168.231.20",
         vm: "shut off",
         kubernetes: "NotReady",
@@ -107,6 +109,7 @@ describeWithTools([...LIBVIRT_TOOLS, "openssl"], "homelab status", () => {
       {
         node: agent2,
         role: "agent",
+        host: "default",
         address: "192.168.231.21",
         vm: "absent",
         kubernetes: "not registered",
@@ -154,5 +157,32 @@ describeWithTools([...LIBVIRT_TOOLS, "openssl"], "homelab status", () => {
       ["shut off", "unknown"],
       ["absent", "unknown"],
     ]);
+  });
+
+  it("reads each host's VMs from its own URI, shows each node's host, and a host that does not answer as unknown", async () => {
+    // One real libvirtd under two URIs (hv1, hv2); hv3's socket does not exist.
+    const repo = await testRepo("statustest", prefix, {
+      network: { mode: "bridge", bridge: "br0", cidr: "192.168.231.0/24", gateway: "192.168.231.1" },
+      hosts: {
+        hv1: { uri: TEST_LIBVIRT_URI },
+        hv2: { uri: "qemu+unix:///system?socket=/var/run/libvirt/libvirt-sock" },
+        hv3: { uri: "qemu+unix:///system?socket=/nonexistent/libvirt-sock" },
+      },
+      nodes: { [agent2]: { host: "hv2" } },
+    });
+    await mkdir(join(repo.env.HOME!, ".kube"), { recursive: true });
+    await writeFile(join(repo.env.HOME!, ".kube", "homelab-statustest.yaml"), fake.kubeconfig(), {
+      mode: 0o600,
+    });
+    const run = await runCommand(statusCommand, ["statustest"], repo);
+    expect(run.status).toBe(0);
+    expect(resultRows(run).map((row) => [row.node, row.host, row.vm])).toEqual([
+      [server, "hv1", "running"],
+      [agent1, "hv3", "unknown"],
+      [agent2, "hv2", "absent"],
+    ]);
+    const warnings = eventsOf(run, "warning");
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]?.message)).toMatch(/^some cells are unknown\. VM states on hv3: /);
   });
 });

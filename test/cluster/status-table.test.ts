@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flatcarVersionOf, statusRows } from "../../src/cluster/index.js";
+import { flatcarVersionOf, statusColumns, statusRows } from "../../src/cluster/index.js";
 import { fakeNode } from "./fake-kube-api.js";
 
 describe("flatcarVersionOf", () => {
@@ -35,5 +35,25 @@ describe("statusRows", () => {
         (r) => r.vm === "unknown" && r.kubernetes === "unknown" && r.flatcar === "unknown",
       ),
     ).toBe(true);
+  });
+});
+
+describe("statusColumns", () => {
+  it.each([
+    [false, ["NODE", "ROLE", "ADDRESS", "VM", "KUBERNETES", "K3S", "FLATCAR"]],
+    [true, ["NODE", "ROLE", "HOST", "ADDRESS", "VM", "KUBERNETES", "K3S", "FLATCAR"]],
+  ])("several hosts %s: %j", (multiHost, titles) => {
+    expect(statusColumns(multiHost).map(([, title]) => title)).toEqual(titles);
+  });
+  it("fills the host from the plan, default without hosts", () => {
+    const rows = statusRows(
+      [
+        { name: "s1", role: "server", address: "a", host: "hv2" },
+        { name: "a1", role: "agent", address: "b" },
+      ],
+      undefined,
+      undefined,
+    );
+    expect(rows.map((row) => row.host)).toEqual(["hv2", "default"]);
   });
 });

@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import { connectClusterApi, type NodeObject, STATUS_COLUMNS, statusRows } from "../../../cluster/index.js";
+import { connectClusterApi, type NodeObject, statusColumns, statusRows } from "../../../cluster/index.js";
 import { isHomelabError } from "../../../errors/index.js";
 import { domainStates } from "../../../libvirt/index.js";
 import type { CommandModule } from "../../command.js";
@@ -33,13 +33,31 @@ const command: CommandModule = {
     // Problems by source, reported in a fixed order whatever finishes first.
     const problems: { vm?: string; kubernetes?: string } = {};
 
+    // Each host's VMs from its own libvirt; a host that does not answer leaves its nodes unknown.
     const readVms = async (): Promise<ReadonlyMap<string, string> | undefined> => {
-      try {
-        return await domainStates(plan.environment.libvirt.uri, names);
-      } catch (error) {
-        problems.vm = `VM states: ${reason(error)}`;
-        return undefined;
+      if (!plan.multiHost) {
+        try {
+          return await domainStates(plan.environment.libvirt.uri, names);
+        } catch (error) {
+          problems.vm = `VM states: ${reason(error)}`;
+          return undefined;
+        }
       }
+      const failed: string[] = [];
+      const states = new Map<string, string>();
+      await Promise.all(
+        plan.hosts.map(async (host) => {
+          const onHost = plan.nodes.filter((node) => node.host === host.name).map((node) => node.name);
+          if (onHost.length === 0) return;
+          try {
+            for (const [name, state] of await domainStates(host.uri, onHost)) states.set(name, state);
+          } catch (error) {
+            failed.push(`${host.name}: ${reason(error)}`);
+          }
+        }),
+      );
+      if (failed.length > 0) problems.vm = `VM states on ${failed.sort().join("; ")}`;
+      return states;
     };
     const readNodes = async (): Promise<NodeObject[] | undefined> => {
       const kubeconfigPath = environmentKubeconfig(context, plan.environment.name);
@@ -59,17 +77,17 @@ const command: CommandModule = {
     };
     const [vms, nodes] = await Promise.all([readVms(), readNodes()]);
     const rows = statusRows(plan.nodes, vms, nodes);
+    const columns = statusColumns(plan.multiHost);
     const unknown = [problems.vm, problems.kubernetes].filter((problem) => problem !== undefined);
     if (unknown.length > 0) context.reporter.warn(`some cells are unknown. ${unknown.join("; ")}`);
     context.reporter.result(
       { environment: plan.environment.name, nodes: rows, unknown },
       [
-        `${plan.environment.name} (${plan.environment.libvirt.uri})`,
+        plan.multiHost
+          ? `${plan.environment.name} (${plan.hosts.map((host) => `${host.name} ${host.uri}`).join(", ")})`
+          : `${plan.environment.name} (${plan.environment.libvirt.uri})`,
         ...table(
-          [
-            STATUS_COLUMNS.map(([, title]) => title),
-            ...rows.map((row) => STATUS_COLUMNS.map(([key]) => row[key])),
-          ],
+          [columns.map(([, title]) => title), ...rows.map((row) => columns.map(([key]) => row[key]))],
           "",
         ),
       ].join("\n"),
