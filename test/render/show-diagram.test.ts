@@ -25,6 +25,11 @@ const plans = [
   ["HA with a DNS domain", planFixture({ servers: 3, agents: 3, domain: "lab.home.arpa" })],
   ["a host bridge and an existing pool", planFixture({ mode: "bridge", existingPool: true, agents: 0 })],
   ["100 nodes", planFixture({ servers: 5, agents: 95, subnet: 150 })],
+  ["three hosts", planFixture({ mode: "bridge", servers: 3, agents: 3, hosts: ["hv1", "hv2", "hv3"] })],
+  [
+    "three hosts, 100 nodes",
+    planFixture({ mode: "bridge", servers: 5, agents: 95, subnet: 150, hosts: ["hv1", "hv2", "hv3"] }),
+  ],
 ] as const;
 
 const columns = (line: string) => [...line].length;
@@ -51,6 +56,26 @@ describe.each(plans)("homelab show: %s", (_name, plan) => {
       }
     },
   );
+});
+
+describe("homelab show with several hosts", () => {
+  const plan = planFixture({ mode: "bridge", servers: 3, agents: 2, hosts: ["hv1", "hv2", "hv3"] });
+  it("draws one frame per host, in placement order, holding exactly that host's nodes", () => {
+    const drawing = drawEnvironment(
+      { plan, versions, environmentFile: "environments/lab.ts" },
+      { width: 120, ascii: true },
+    );
+    const starts = plan.hosts.map((host) => drawing.indexOf(`+- ${host.name} - `));
+    expect(starts.every((start) => start > 0)).toBe(true);
+    expect([...starts].sort((a, b) => a - b)).toEqual(starts);
+    expect(drawing).toContain("3 hosts");
+    plan.hosts.forEach((host, index) => {
+      const frame = drawing.slice(starts[index], starts[index + 1] ?? drawing.length);
+      expect(frame).toContain(`libvirt - ${host.uri}`);
+      for (const node of plan.nodes)
+        expect(frame.includes(node.name), `${node.name} in ${host.name}`).toBe(node.host === host.name);
+    });
+  });
 });
 
 describe("hypervisorHost", () => {

@@ -1,3 +1,4 @@
+import type { HostPlan } from "../../../placement/types.js";
 import type { ClusterPlan, NodePlan } from "../../../plan/types.js";
 import type { ResolvedVersions } from "../../../render/index.js";
 import { baseImageKey, baseVolumeName } from "../../../tofu/index.js";
@@ -134,13 +135,14 @@ export function hypervisorHost(uri: string): string {
   return match?.[1] ? match[1] : "this machine";
 }
 
-function libvirtLines(input: DiagramInput, glyphs: Glyphs): string[] {
+function libvirtLines(input: DiagramInput, glyphs: Glyphs, host?: HostPlan): string[] {
   const { plan, versions } = input;
   const environment = plan.environment;
-  const network = plan.network;
-  const pool = plan.pool.existing
-    ? `${plan.pool.name} (existing pool)`
-    : `${plan.pool.name} ${glyphs.dot} dir ${plan.pool.path ?? ""}`;
+  const network = host ? { ...plan.network, bridge: host.bridge ?? plan.network.bridge } : plan.network;
+  const hostPool = host?.pool ?? plan.pool;
+  const pool = hostPool.existing
+    ? `${hostPool.name} (existing pool)`
+    : `${hostPool.name} ${glyphs.dot} dir ${hostPool.path ?? ""}`;
   const dhcp = network.dhcpRange
     ? `DHCP ${network.dhcpRange.start}-${network.dhcpRange.end.split(".").pop()}`
     : "";
@@ -186,6 +188,8 @@ export function drawEnvironment(input: DiagramInput, options: DiagramOptions): s
   const libvirtInner = Math.max(nodeWidth, Math.min(wanted, width - 8));
   const hostInner = libvirtInner + 4;
 
+  if (plan.multiHost) return drawHosts(input, glyphs, nodeBoxes, nodeInner, nodeWidth, width);
+
   const groups: string[] = [];
   for (const role of ["server", "agent"] as const) {
     const members = nodeBoxes.filter(({ node }) => node.role === role);
@@ -225,4 +229,84 @@ export function drawEnvironment(input: DiagramInput, options: DiagramOptions): s
     ),
   ];
   return `${[...header, ...box(hostTitle, libvirtBox, hostInner, glyphs)].join("\n")}\n`;
+}
+
+/** The header above the host frames: name, file, description; versions and counts. */
+function headerLines(input: DiagramInput, width: number, glyphs: Glyphs, extra: readonly string[]): string[] {
+  const { plan, versions } = input;
+  const environment = plan.environment;
+  return [
+    ...wrapParts([environment.name, input.environmentFile, environment.description ?? ""], width, glyphs),
+    ...wrapParts(
+      [
+        `k3s ${versions.k3s.version}`,
+        `Flatcar ${versions.flatcar.channel} ${versions.flatcar.version}`,
+        `${plan.nodes.length} node${plan.nodes.length === 1 ? "" : "s"}`,
+        ...extra,
+      ],
+      width,
+      glyphs,
+    ),
+  ];
+}
+
+/**
+ * Several hosts: one host frame per host, in placement order, each with its libvirt (URI, pool,
+ * bridge) and the node boxes placed on it; the nodes of one L2 segment share the network line.
+ */
+function drawHosts(
+  input: DiagramInput,
+  glyphs: Glyphs,
+  nodeBoxes: readonly { readonly node: NodePlan; readonly lines: readonly string[] }[],
+  nodeInner: number,
+  nodeWidth: number,
+  width: number,
+): string {
+  const { plan } = input;
+  const frames = plan.hosts.map((host) => {
+    const onHost = nodeBoxes.filter(({ node }) => node.host === host.name);
+    return { host, onHost, libvirt: libvirtLines(input, glyphs, host) };
+  });
+  const widestGroup = Math.max(
+    1,
+    ...frames.flatMap(({ onHost }) =>
+      (["server", "agent"] as const).map((role) => onHost.filter(({ node }) => node.role === role).length),
+    ),
+  );
+  const boxesPerRow = Math.min(widestGroup, 4);
+  const wanted = Math.max(
+    ...frames.flatMap(({ libvirt }) => libvirt.map(columns)),
+    nodeWidth * boxesPerRow + GAP * (boxesPerRow - 1),
+  );
+  const libvirtInner = Math.max(nodeWidth, Math.min(wanted, width - 8));
+  const hostInner = libvirtInner + 4;
+  const body: string[] = [];
+  for (const { host, onHost, libvirt } of frames) {
+    const groups: string[] = [];
+    for (const role of ["server", "agent"] as const) {
+      const members = onHost.filter(({ node }) => node.role === role);
+      if (members.length === 0) continue;
+      if (groups.length > 0) groups.push("");
+      groups.push(`${role === "server" ? "servers" : "agents"} (${members.length})`);
+      groups.push(
+        ...arrange(
+          members.map(({ node, lines }) => box(node.name, [...lines], nodeInner, glyphs)),
+          nodeWidth,
+          libvirtInner,
+        ),
+      );
+    }
+    if (groups.length === 0) groups.push("no nodes");
+    const libvirtBox = box(
+      `libvirt ${glyphs.dot} ${host.uri}`,
+      [...libvirt, "", ...groups],
+      libvirtInner,
+      glyphs,
+    );
+    body.push(
+      ...box(`${host.name} ${glyphs.dot} ${hypervisorHost(host.uri)}`, libvirtBox, hostInner, glyphs),
+    );
+  }
+  const header = headerLines(input, hostInner + 4, glyphs, [`${plan.hosts.length} hosts`]);
+  return `${[...header, ...body].join("\n")}\n`;
 }
