@@ -52,13 +52,15 @@ export function renderSummary(result: RenderResult, context: RenderSummaryContex
   const environment = result.plan.environment;
   const show = (path: string) => displayPath(path, context.cwd, context.home);
   const count = (prefix: string) => result.files.filter((file) => file.startsWith(prefix)).length;
+  const multiHost = result.plan.multiHost;
   const lines = [
     `Rendered ${environment.name} (${result.environmentFile}): ${visibleFiles(result.files).length} files into ${show(result.outDir)}`,
     ...table([
-      ["NODE", "ROLE", "ADDRESS", "MAC", "VCPU", "MEMORY", "DISK"],
+      ["NODE", "ROLE", ...(multiHost ? ["HOST"] : []), "ADDRESS", "MAC", "VCPU", "MEMORY", "DISK"],
       ...result.plan.nodes.map((node) => [
         node.name,
         roleLabel(node, result),
+        ...(multiHost ? [node.host] : []),
         node.address,
         node.mac,
         String(node.vcpu),
@@ -79,6 +81,18 @@ export function renderSummary(result: RenderResult, context: RenderSummaryContex
           (context.imagePresent ? "" : ` (not downloaded yet: \`homelab image ${environment.name}\`)`),
       ],
       ["k3s", result.versions.k3s.version],
+      ...(result.artifactVolume
+        ? [
+            [
+              "artifacts",
+              `volume ${show(result.artifactVolume.path)} (${Math.round(result.artifactVolume.bytes / 2 ** 20)} MiB), ` +
+                `read-only on every node${multiHost ? `, uploaded once per host` : ""}; the nodes download nothing`,
+            ],
+          ]
+        : []),
+      ...(multiHost
+        ? [["hosts", result.plan.hosts.map((host) => `${host.name} ${host.uri}`).join(", ")]]
+        : []),
       ["api", `https://${result.plan.network.registrationAddress}:6443 (registration address, kube-vip)`],
     ]),
     "",
@@ -100,10 +114,23 @@ export function renderResultData(result: RenderResult, imagePresent: boolean): R
     image: { path: result.flatcarImage, present: imagePresent, ...result.versions.flatcar },
     k3s: result.versions.k3s.version,
     registrationAddress: result.plan.network.registrationAddress,
+    ...(result.plan.multiHost
+      ? { hosts: result.plan.hosts.map((host) => ({ name: host.name, uri: host.uri })) }
+      : {}),
+    ...(result.artifactVolume
+      ? {
+          artifactVolume: {
+            path: result.artifactVolume.path,
+            bytes: result.artifactVolume.bytes,
+            key: result.artifactVolume.plan.key,
+          },
+        }
+      : {}),
     nodes: result.plan.nodes.map((node) => ({
       name: node.name,
       role: node.role,
       clusterInit: node.clusterInit,
+      ...(result.plan.multiHost ? { host: node.host } : {}),
       firstBoot: result.rollout.nodes.find((n) => n.name === node.name)?.next?.firstBoot.kind ?? null,
       address: node.address,
       mac: node.mac,
