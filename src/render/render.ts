@@ -12,6 +12,7 @@ import type { LockFile } from "../lock/index.js";
 import { createNodeRenderer } from "../nodes/index.js";
 import { planLoadedEnvironment } from "../plan/index.js";
 import type { ClusterPlan, PlanWarning } from "../plan/types.js";
+import { rebootFiles } from "../reboots/index.js";
 import { registrationFiles } from "../registration/index.js";
 import {
   type AppliedState,
@@ -174,7 +175,8 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     k3sBinary: versions.k3s.binary,
     filesDir: dirname(loaded.absoluteFile),
     nodePasswords,
-    serverFiles: registrationFiles(plan),
+    // Identical on every server: the registration address's kube-vip and the reboots' kured.
+    serverFiles: [...registrationFiles(plan), ...rebootFiles(plan)],
     bootstrapFiles: bootstrap,
   });
   const step = withStepLocations(loaded.file, () =>
