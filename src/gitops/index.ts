@@ -11,6 +11,7 @@ export {
   type RemoteBootstrapFile,
 } from "./bootstrap.js";
 export { deployKeyComment, ensureDeployKey } from "./deploy-key.js";
+export { type FluxHandover, fluxHandover, gitopsBootstrapMachine, HANDOVER_PATHS } from "./handover.js";
 export {
   DEFAULT_FLUX_VERSION,
   FLUX_RELEASES,

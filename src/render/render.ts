@@ -4,7 +4,7 @@ import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.j
 import { HomelabError } from "../errors/index.js";
 import {
   ensureDeployKey,
-  gitopsBootstrapFiles,
+  gitopsBootstrapMachine,
   needsDeployKey,
   resolveGitopsSettings,
 } from "../gitops/index.js";
@@ -146,7 +146,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
   });
   const deployKey = needsDeployKey(environment) ? await ensureDeployKey(layout, environment.name) : undefined;
   const bootstrap = await withEnvironmentLocations(loaded, () =>
-    gitopsBootstrapFiles({
+    gitopsBootstrapMachine({
       environment,
       plan,
       ...(deployKey ? { deployKey } : {}),
@@ -177,7 +177,9 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     nodePasswords,
     // Identical on every server: the registration address's kube-vip and the reboots' kured.
     serverFiles: [...registrationFiles(plan), ...rebootFiles(plan)],
-    bootstrapFiles: bootstrap,
+    // With GitOps, the bootstrapping machine installs Flux once and then hands it over to itself.
+    bootstrapFiles: bootstrap.files,
+    bootstrapUnits: bootstrap.units,
   });
   const step = withStepLocations(loaded.file, () =>
     rolloutStep({

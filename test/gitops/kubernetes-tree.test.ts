@@ -176,7 +176,10 @@ describe.each(ENVIRONMENTS)("kubernetes/clusters/%s", (environment) => {
     // The environment says where load balancers live (network.loadBalancerRange), and homelab keeps
     // the registration address and DHCP clear of it: every MetalLB pool must lie inside it.
     const plan = planCluster(env, { file: `environments/${environment}.ts` });
-    const declared = [toNumber(plan.network.loadBalancerRange.start), toNumber(plan.network.loadBalancerRange.end)];
+    const declared = [
+      toNumber(plan.network.loadBalancerRange.start),
+      toNumber(plan.network.loadBalancerRange.end),
+    ];
     for (const [first, last] of ranges) {
       expect(first).toBeGreaterThanOrEqual(declared[0] ?? 0);
       expect(last).toBeLessThanOrEqual(declared[1] ?? 0);
