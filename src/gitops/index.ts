@@ -11,13 +11,13 @@ export {
   type RemoteBootstrapFile,
 } from "./bootstrap.js";
 export { deployKeyComment, ensureDeployKey } from "./deploy-key.js";
-export { type FluxHandover, fluxHandover, gitopsBootstrapMachine, HANDOVER_PATHS } from "./handover.js";
 export {
   DEFAULT_FLUX_VERSION,
   FLUX_RELEASES,
   type FluxRelease,
   fluxInstallManifestUrl,
 } from "./flux-release.js";
+export { type FluxHandover, fluxHandover, gitopsBootstrapMachine, HANDOVER_PATHS } from "./handover.js";
 export { knownHostsFor, WELL_KNOWN_HOST_KEYS } from "./known-hosts.js";
 export { parseRepositoryUrl } from "./repository-url.js";
 export { defaultSyncPath, type GitopsSettings, needsDeployKey, resolveGitopsSettings } from "./settings.js";

@@ -213,9 +213,9 @@ function restoreFiles(firstBoot: FirstBoot): ExtraNodeFile[] {
 
 /** The units a server gets for its first-boot mode: the restore, or the bootstrap's own. */
 function modeUnits(firstBoot: FirstBoot, inputs: NodeConfigInputs): TemplateValue[] {
-  if (firstBoot.kind === "restore") return [{ name: RESTORE_PATHS.unit, enabled: true, contents: restoreUnit() }];
-  if (firstBoot.kind === "bootstrap")
-    return (inputs.bootstrapUnits ?? []).map((unit) => ({ ...unit }));
+  if (firstBoot.kind === "restore")
+    return [{ name: RESTORE_PATHS.unit, enabled: true, contents: restoreUnit() }];
+  if (firstBoot.kind === "bootstrap") return (inputs.bootstrapUnits ?? []).map((unit) => ({ ...unit }));
   return [];
 }
 

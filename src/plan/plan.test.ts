@@ -107,7 +107,9 @@ describe("planCluster", () => {
     expect(plan({ updates: { window: { start: "Sat 23:00", length: "3h" } } }).warnings).toEqual([]);
     expect(plan({ updates: { window: { start: "Sun 00:00", length: "24h" } } }).warnings).toEqual([]);
     // "off" ignores the window altogether.
-    expect(() => plan({ updates: { strategy: "off", window: { start: "Sun 00:00", length: "0h" } } })).not.toThrow();
+    expect(() =>
+      plan({ updates: { strategy: "off", window: { start: "Sun 00:00", length: "0h" } } }),
+    ).not.toThrow();
   });
 
   it("plans bridge mode with the host bridge and no libvirt network", () => {

@@ -28,6 +28,11 @@ export interface SessionOptions {
   readonly render?: RenderStepOptions;
   /** Whether the command changes anything (default): a name/file mismatch is then an error, else a warning. */
   readonly mutating?: boolean;
+  /**
+   * Runs holding the run lock, before the render: what it returns is added to `render` for
+   * the render and every re-render (`homelab upgrade` decides its lock proposal here).
+   */
+  readonly prepare?: () => Promise<RenderStepOptions>;
 }
 
 /**
@@ -74,7 +79,11 @@ export async function withSession<T>(
 ): Promise<T> {
   const lockName = lockNameOf(options.environment);
   return withEnvironmentRunLock(context, options.environment, options.command, async () => {
-    const rendered = await renderStep(context, options.environment, options.render);
+    const renderOptions: RenderStepOptions = {
+      ...options.render,
+      ...(options.prepare ? await options.prepare() : {}),
+    };
+    const rendered = await renderStep(context, options.environment, renderOptions);
     const { render, lock: lockFile } = rendered;
     if (render.plan.environment.name !== lockName) {
       const mismatch = new HomelabError(
@@ -100,7 +109,7 @@ export async function withSession<T>(
       rerender: async (release, requested) =>
         (
           await renderWithContext(context, options.environment, {
-            ...options.render,
+            ...renderOptions,
             release,
             ...(requested ? { requested } : {}),
             quiet: true,

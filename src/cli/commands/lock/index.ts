@@ -13,6 +13,7 @@ import {
   writeLock,
 } from "../../../lock/index.js";
 import type { CommandModule } from "../../command.js";
+import { releaseSources } from "../../lifecycle/release-sources.js";
 
 function describeEntry(entry: LockedEnvironment): string[] {
   return [
@@ -56,6 +57,7 @@ const command: CommandModule = {
     const lock: LockFile = (await readLock(context.cwd)) ?? { lockfileVersion: 1, environments: {} };
 
     if (options.update === true) {
+      const sources = releaseSources(context.env);
       const signingKeys = options.offline === true ? "" : await readShippedSigningKey();
       const updated: Record<string, LockedEnvironment> = {};
       for (const { environment } of environments) {
@@ -67,6 +69,7 @@ const command: CommandModule = {
                   fetch: (url, init) => fetch(url, init),
                   signingKeys,
                   now: () => context.date(),
+                  sources,
                 }),
               );
       }
