@@ -99,15 +99,15 @@ describe("planUpgrade: k3s", () => {
       true,
     ],
     [
-      "resuming although a pending node's version is unknown (the lock already holds the target)",
+      "resuming although a pending node's version is unknown (the lock already holds the target): servers first",
       { k3s: "v1.35.1+k3s1" },
       {
         current: { k3s: "v1.35.1+k3s1", flatcar: "4757.2.1" },
         running: [node("k3s-lab-server-1", "v1.35.1+k3s1"), node("k3s-lab-agent-1", undefined)],
       },
       "v1.35.1+k3s1",
-      "none",
-      false,
+      "upgrade",
+      true,
     ],
     [
       "a new environment: only the lock counts",
@@ -212,7 +212,7 @@ describe("planUpgrade: k3s", () => {
       { running: [node("k3s-lab-server-1", "v1.34.10+k3s1"), node("k3s-lab-agent-1", undefined)] },
       "upgrade-roll-pending",
       /k3s-lab-agent-1 is still due for a rebuild/,
-      /homelab upgrade lab` without --k3s resumes it/,
+      /homelab upgrade lab --k3s v1\.34\.10\+k3s1` resumes it/,
     ],
   ];
 

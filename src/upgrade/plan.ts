@@ -109,7 +109,7 @@ function planK3s(inputs: UpgradeInputs, notes: string[]): ComponentChange {
       `${unknown.map((n) => n.name).join(", ")} ${unknown.length === 1 ? "is" : "are"} still due for a rebuild, and homelab cannot tell which k3s ${unknown.length === 1 ? "it runs" : "they run"}`,
       {
         where: lockPath(inputs, "k3s"),
-        fix: `Finish the roll first: \`homelab upgrade ${environment.name}\` without --k3s resumes it towards ${current.k3s} (servers first); then upgrade further.`,
+        fix: `Finish the roll first: \`homelab upgrade ${environment.name} --k3s ${current.k3s}\` resumes it (servers first); then upgrade further.`,
       },
     );
   }
@@ -160,7 +160,9 @@ function planK3s(inputs: UpgradeInputs, notes: string[]): ComponentChange {
     }
     return { from: current.k3s, to: target.text, direction: "downgrade" };
   }
-  if (compareK3s(target, oldest.version) > 0) {
+  // A node due for a rebuild whose version is unknown is taken to be behind (the lock already
+  // says the target, or the refusal above would have stopped us): servers go first.
+  if (compareK3s(target, oldest.version) > 0 || unknown.length > 0) {
     if (compareK3s(target, from) === 0)
       notes.push(`k3s ${target.text} is locked already; the nodes still on an older release roll to it`);
     return { from: current.k3s, to: target.text, direction: "upgrade" };

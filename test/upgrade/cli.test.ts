@@ -226,7 +226,7 @@ describe("homelab upgrade refuses, and touches nothing", () => {
     const run = homelab(p, ["upgrade", "lab", "--k3s", "v1.35.1+k3s1", "--yes"]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("error[upgrade-roll-pending]");
-    expect(run.stderr).toContain("homelab upgrade lab` without --k3s resumes it");
+    expect(run.stderr).toContain("homelab upgrade lab --k3s v1.34.10+k3s1` resumes it");
     expectUntouched(p);
   });
 

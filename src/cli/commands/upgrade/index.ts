@@ -107,7 +107,7 @@ const command: CommandModule = {
                 `  ${describeChange("k3s", plan.k3s)}`,
                 `  ${describeChange("Flatcar", plan.flatcar)}`,
                 `  roll order: ${plan.serversFirst ? "servers first, then agents (k3s's upgrade order)" : "agents first, then servers"}`,
-                `If the roll stops, run \`homelab upgrade ${name}\` again: it resumes in the same order.`,
+                "If the roll stops, run this command again: it resumes in the same order.",
               ].join("\n"),
               { event: "upgrade", k3s: plan.k3s, flatcar: plan.flatcar, serversFirst: plan.serversFirst },
             );
