@@ -3,8 +3,11 @@
 import { existsSync } from "node:fs";
 
 // A reader that goes away (`homelab up --help | head`) is not an error worth a stack trace.
+// A terminal that was closed (EIO after the hangup) must not end homelab either: it is
+// waiting for tofu to stop cleanly, and then releases the environment's run lock.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error) => {
+    if (error.code === "EIO") return;
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw error;
   });

@@ -5,7 +5,10 @@ import type { IgnObject } from "./ignition/schema.js";
 import { type CompileOutcome, compileStages } from "./pipeline.js";
 import { SPEC_VERSIONS } from "./variants/index.js";
 
-/** Butane to Ignition, in process: a faithful port of coreos/butane 0.22 for the flatcar variant. */
+/**
+ * Butane to Ignition, in process: a faithful port of coreos/butane 0.22 for the flatcar
+ * (1.0.0, 1.1.0, 1.2.0-experimental) and fcos (1.3.0 to 1.6.0-experimental) variants.
+ */
 
 export interface ButaneOptions {
   /** Fail when the config produces any warning (`--strict`). */
@@ -14,6 +17,13 @@ export interface ButaneOptions {
   readonly pretty?: boolean;
   /** Directory that `local` paths, trees and `*_local` fields are relative to (`--files-dir`). */
   readonly filesDir?: string;
+  /**
+   * Refuse local files and trees reached through a symbolic link that leaves `filesDir`
+   * (the reference follows such links). Default: on in strict mode.
+   */
+  readonly rejectSymlinkEscapes?: boolean;
+  /** Also return where each part of the output came from (`--debug`). */
+  readonly debug?: boolean;
 }
 
 export interface ButaneDiagnostic {
@@ -39,6 +49,11 @@ export interface ButaneResult {
   readonly summary?: string;
   /** The Ignition spec version of the output (e.g. "3.3.0"), when the spec version was known. */
   readonly ignitionVersion?: string;
+  /** The Butane variant and version that compiled it, when a translator exists for them. */
+  readonly variant?: string;
+  readonly version?: string;
+  /** With `debug`, once translation succeeded: the translations, as `butane --debug` lists them. */
+  readonly translations?: string;
 }
 
 /** Supported Butane spec versions and the Ignition version each produces. */
@@ -82,9 +97,12 @@ interface Compiled {
   readonly diagnostics: ButaneDiagnostic[];
 }
 
-function compileInternal(source: string, filesDir: string | undefined): Compiled {
+function compileInternal(source: string, options: ButaneOptions): Compiled {
   try {
-    const outcome = compileStages(source, filesDir);
+    const outcome = compileStages(source, {
+      ...(options.filesDir !== undefined ? { filesDir: options.filesDir } : {}),
+      ...((options.rejectSymlinkEscapes ?? options.strict === true) ? { rejectSymlinkEscapes: true } : {}),
+    });
     return { outcome, diagnostics: diagnosticsOf(outcome) };
   } catch (error) {
     // A bug must not escape as an exception: report it as a diagnostic at the root.
@@ -100,8 +118,12 @@ function finish(
 ): ButaneResult {
   const { outcome } = compiled;
   const diagnostics = [...compiled.diagnostics, ...extraDiagnostics];
-  const ignitionVersion = outcome.spec?.ignition.version;
-  const base = { diagnostics, ...(ignitionVersion ? { ignitionVersion } : {}) };
+  const spec = outcome.spec;
+  const base = {
+    diagnostics,
+    ...(spec ? { ignitionVersion: spec.ignition.version, variant: spec.variant, version: spec.version } : {}),
+    ...(options.debug && outcome.translations ? { translations: outcome.translations.describe() } : {}),
+  };
   if (outcome.error !== undefined || !outcome.config || !outcome.spec) {
     return { ...base, ok: false, summary: `Error translating config: ${outcome.error ?? "unknown error"}` };
   }
@@ -120,7 +142,7 @@ function finish(
  * `local` files under `filesDir`.
  */
 export function compileButane(source: string, options: ButaneOptions = {}): ButaneResult {
-  return finish(compileInternal(source, options.filesDir), options);
+  return finish(compileInternal(source, options), options);
 }
 
 /**
@@ -136,7 +158,7 @@ export function compileButaneSnippets(
   snippets: readonly string[],
   options: ButaneOptions = {},
 ): ButaneResult {
-  const base = compileInternal(source, options.filesDir);
+  const base = compileInternal(source, options);
   const extra: ButaneDiagnostic[] = [];
   const merges: IgnObject[] = [];
   const baseVersion = base.outcome.spec?.ignition.version;
@@ -171,8 +193,9 @@ export function compileButaneSnippets(
 }
 
 function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
+  // "3.5.0-experimental": the numbers before any pre-release tag.
+  const pa = a.split(".").map((p) => Number.parseInt(p, 10));
+  const pb = b.split(".").map((p) => Number.parseInt(p, 10));
   for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
 }

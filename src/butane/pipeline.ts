@@ -1,3 +1,4 @@
+import type { LocalFileOptions } from "./base/local-files.js";
 import type { TranslationSet } from "./base/translation.js";
 import { Report, type ReportEntry } from "./diagnostics.js";
 import type { IgnObject } from "./ignition/schema.js";
@@ -24,6 +25,8 @@ export interface CompileOutcome {
   readonly error?: string;
   readonly spec?: SpecVersion;
   readonly config?: IgnObject;
+  /** Where the output came from, once translation succeeded (for `--debug`). */
+  readonly translations?: TranslationSet;
 }
 
 const commonFields = struct("config.commonFields", [field("version", STRING), field("variant", STRING)]);
@@ -70,7 +73,7 @@ function inYamlSpace(report: Report, translations: TranslationSet): ReportEntry[
 }
 
 /** The staged pipeline of the reference's TranslateBytes, stopping where it stops. */
-export function compileStages(source: string, filesDir: string | undefined): CompileOutcome {
+export function compileStages(source: string, options: LocalFileOptions): CompileOutcome {
   const parsed = parseYaml(source);
   if (parsed.error) {
     return {
@@ -112,12 +115,14 @@ export function compileStages(source: string, filesDir: string | undefined): Com
   if (decoder.errors.length > 0) return { entries: [], error: unmarshalErrors(decoder.errors), spec };
 
   const entries: ReportEntry[] = [...unusedKeys(spec.schema, cfg, root).entries];
+  let translations: TranslationSet | undefined;
   const done = (error?: string, config?: IgnObject): CompileOutcome => ({
     entries,
     ...(root ? { root } : {}),
     ...(error ? { error } : {}),
     spec,
     ...(config ? { config } : {}),
+    ...(translations ? { translations } : {}),
   });
 
   // Stage 3: validate the source (validate.Validate over the Butane structs).
@@ -126,10 +131,11 @@ export function compileStages(source: string, filesDir: string | undefined): Com
   if (source3.isFatal()) return done(ERR_INVALID_SOURCE);
 
   // Stage 4: translate.
-  const translated = spec.translate(cfg, filesDir === undefined ? {} : { filesDir });
+  const translated = spec.translate(cfg, options);
   const translateEntries = inYamlSpace(translated.report, translated.translations);
   entries.push(...translateEntries);
   if (translateEntries.some((e) => e.kind === "error")) return done(ERR_INVALID_SOURCE);
+  translations = translated.translations;
 
   // Stage 5: fields this spec version forbids.
   const filterReport = new Report();

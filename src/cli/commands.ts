@@ -26,8 +26,8 @@ export const COMMANDS: readonly (StandardCommandEntry | RawCommandEntry)[] = [
     kind: "raw",
     name: "butane",
     group: "tools",
-    usage: "butane [--strict] [--pretty] [-d|--files-dir DIR] [-o FILE] [--check] [FILE]",
-    summary: "Compile a Butane config to Ignition (a drop-in for `butane` on flatcar configs)",
+    usage: "butane [--strict] [--pretty] [-d|--files-dir DIR] [-o FILE] [--check] [--json] [FILE]",
+    summary: "Compile a Butane config to Ignition (a drop-in for `butane` on flatcar and fcos configs)",
     load: async () => (await import("./commands/butane/index.js")).default,
   },
   {
@@ -73,6 +73,21 @@ export const COMMANDS: readonly (StandardCommandEntry | RawCommandEntry)[] = [
     summary:
       "Move k3s and/or Flatcar to new releases in homelab.lock.json (skew rules enforced), then roll them",
     load: async () => (await import("./commands/upgrade/index.js")).default,
+  },
+  {
+    kind: "standard",
+    name: "backup",
+    group: "cluster",
+    summary:
+      "Take an etcd snapshot of the cluster now and keep it in the state directory (--list: list them)",
+    load: async () => (await import("./commands/backup/index.js")).default,
+  },
+  {
+    kind: "standard",
+    name: "restore",
+    group: "cluster",
+    summary: "Restore the whole cluster from an etcd snapshot (every server reset, agents reconnect)",
+    load: async () => (await import("./commands/restore/index.js")).default,
   },
   {
     kind: "standard",

@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, readFile, readlink } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { HomelabError, isHomelabError } from "../errors/index.js";
 import { writeSecretFileAtomic } from "../secrets/index.js";
 import { runSshCommand, type SshTarget } from "../ssh/index.js";
@@ -88,20 +88,72 @@ export async function writeKubeconfigFile(path: string, text: string): Promise<v
   await writeSecretFileAtomic(path, text);
 }
 
+/** Symbolic links followed before giving up (as the kernel's own limit, MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/**
+ * The file a write to `path` must replace: `path` itself, or — when it is a symbolic link, as
+ * when ~/.kube/config is kept in a dotfiles repository — the file the chain of links ends at
+ * (which may not exist yet). Renaming over the link would replace the link with a file.
+ */
+export async function resolveWriteTarget(
+  path: string,
+): Promise<{ target: string; mode: number | undefined }> {
+  let current = resolve(path);
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    let info: Awaited<ReturnType<typeof lstat>>;
+    try {
+      info = await lstat(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { target: current, mode: undefined };
+      throw error;
+    }
+    if (!info.isSymbolicLink()) return { target: current, mode: info.mode & 0o777 };
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw new HomelabError("kubeconfig-merge-failed", `${path} is a loop of symbolic links`, {
+    where: { file: path },
+    fix: `Point ${path} at a real file (\`ls -l ${path}\` shows where it leads), or set KUBECONFIG to one.`,
+  });
+}
+
 /**
  * Merges the environment's kubeconfig into the user's own (`--merge-kubeconfig`), replacing
- * entries of the same name; written 0600 like kubectl does.
+ * entries of the same name. Written atomically into the file itself — through a symbolic link
+ * to where it points, never replacing the link — keeping the file's owner permissions; group
+ * and others never get access (the merged file holds the cluster's admin key). A new file is
+ * 0600, as kubectl writes it.
  */
 export async function mergeIntoKubeconfigFile(
   userKubeconfig: string,
   text: string,
   contextName: string,
 ): Promise<void> {
+  const failed = (error: unknown, doing: string) =>
+    new HomelabError(
+      "kubeconfig-merge-failed",
+      `cannot ${doing} ${userKubeconfig}: ${(error as Error).message}`,
+      {
+        cause: error,
+        where: { file: userKubeconfig },
+        fix:
+          `Check that you own ${userKubeconfig} (and the file a symbolic link there points to) and its directory. ` +
+          "The environment's own kubeconfig was written anyway; `homelab kubeconfig ENV --merge-kubeconfig` tries the merge again.",
+      },
+    );
+  let resolved: Awaited<ReturnType<typeof resolveWriteTarget>>;
   let existing: string | undefined;
   try {
-    existing = await readFile(userKubeconfig, "utf8");
+    resolved = await resolveWriteTarget(userKubeconfig);
+    existing = resolved.mode === undefined ? undefined : await readFile(resolved.target, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if (isHomelabError(error)) throw error;
+    throw failed(error, "read");
   }
-  await writeSecretFileAtomic(userKubeconfig, mergeKubeconfig(existing, text, contextName));
+  const merged = mergeKubeconfig(existing, text, contextName);
+  try {
+    await writeSecretFileAtomic(resolved.target, merged, resolved.mode ?? 0o600);
+  } catch (error) {
+    throw failed((error as Error).cause ?? error, "write");
+  }
 }

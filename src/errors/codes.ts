@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   "lock-update-failed": "The lock file could not be refreshed",
   "secret-unsafe-permissions": "A secret file is readable by other users",
   "secret-invalid": "A secret file in homelab's state directory is damaged",
+  "secret-missing": "A secret of an applied environment is missing",
   "state-dir-unwritable": "homelab cannot write its state directory",
   "render-write-failed": "The rendered files cannot be written",
   "render-out-refused": "The render output directory holds something render did not write",
@@ -56,17 +57,23 @@ export const ERROR_CODES = {
   "image-signature-invalid": "The Flatcar image does not match its OpenPGP signature",
   "image-unverifiable": "The Flatcar image has no signature to verify it with",
   "image-hash-mismatch": "The Flatcar image does not match the sha512 in homelab.lock.json",
+  "image-download-timeout": "A Flatcar download stalled",
+  "image-not-verified": "The Flatcar image OpenTofu would use has not been verified",
 
   // OpenTofu runner
   "tofu-failed": "OpenTofu or Terraform exited with an error",
+  "rendered-config-invalid": "The rendered OpenTofu configuration cannot be used",
   "run-in-progress": "Another homelab run holds the environment's lock",
   "not-applied": "The environment has not been applied yet",
   "tofu-state-unreadable": "OpenTofu's state file of the environment cannot be read",
+  "tofu-orphaned": "An OpenTofu run left by a stopped homelab is still running",
+  "state-backup-failed": "The OpenTofu state could not be backed up before an apply",
 
   // Cluster lifecycle
   "k3s-server-timeout": "The first k3s server did not answer in time",
   "k3s-join-timeout": "Nodes did not become Ready in time",
   "kubeconfig-fetch-failed": "The kubeconfig could not be fetched from the first server",
+  "kubeconfig-merge-failed": "The cluster could not be merged into your kubeconfig",
   "ssh-host-key-mismatch": "A node's SSH host key does not match the one homelab recorded",
   "node-not-found": "No node with that name in the environment",
   "replace-refused": "Replacing that node would destroy the cluster",
@@ -83,6 +90,14 @@ export const ERROR_CODES = {
   "upgrade-version-unknown": "The version to upgrade to is not a release homelab can find",
   "upgrade-pinned": "The environment file pins the version an upgrade would change",
   "upgrade-roll-pending": "An unfinished roll hides which k3s a node runs",
+
+  // Snapshots, backup and restore
+  "snapshot-failed": "An etcd snapshot could not be taken or stored",
+  "snapshot-invalid": "An etcd snapshot is damaged or does not match its record",
+  "snapshot-not-found": "No stored snapshot with that name",
+  "snapshot-upload-failed": "A snapshot could not be uploaded to a server",
+  "restore-refused": "A restore was refused before anything was changed",
+  "restore-failed": "Restoring an etcd snapshot stopped part-way",
 
   // GitOps
   "gitops-not-configured": "The environment names no Git repository",

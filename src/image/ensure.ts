@@ -1,10 +1,25 @@
 import { randomBytes } from "node:crypto";
+import type { BigIntStats } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import type { PublicKey } from "openpgp";
 import { HomelabError, isHomelabError } from "../errors/index.js";
-import { describeFetchError, downloadResumable, type Fetch } from "./download.js";
+import {
+  type DownloadTimeouts,
+  describeFetchError,
+  downloadResumable,
+  downloadTimeoutError,
+  type Fetch,
+  TimedRequest,
+} from "./download.js";
 import { cachedImagePaths, type FlatcarChannel } from "./flatcar.js";
-import { parseSigningKeys, requireFingerprint } from "./signing-key.js";
+import { parseSigningKeys, primaryFingerprints, requireFingerprint } from "./signing-key.js";
 import { type VerifiedFile, verifyDetachedSignature } from "./verify.js";
+
+/**
+ * Flatcar's detached `.sig` is a few hundred bytes (one RSA-4096 signature packet); anything
+ * much larger is not a signature (an error page, a proxy's portal) and is not read whole.
+ */
+export const MAX_SIGNATURE_BYTES = 64 * 1024;
 
 export interface ImageProgress {
   readonly phase: "download" | "verify";
@@ -37,6 +52,8 @@ export interface EnsureFlatcarImageOptions extends VerificationInputs {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Verify a cached image again instead of trusting its verification record. */
   readonly reverify?: boolean;
+  /** Request and idle timeouts of the signature and image downloads. */
+  readonly timeouts?: DownloadTimeouts;
 }
 
 export interface EnsuredImage {
@@ -54,12 +71,70 @@ export interface EnsuredImage {
   readonly warnings: readonly string[];
 }
 
+/**
+ * What was verified, written beside the image (`<image>.verified.json`) so that `up`, `plan`
+ * and `apply` need not read 500 MB again each time. It binds the result to the key that
+ * verified it (primary and signing subkey fingerprints) and the digest, and to the file's
+ * identity: device, inode, size, and modification *and change* times in nanoseconds. mtime
+ * can be set back with `touch -d` or `utimes()`, ctime cannot — the kernel sets it to "now"
+ * on every write, truncate, chmod or utimes — so bytes changed in place (even with size and
+ * mtime restored) or a file renamed over the image no longer match the record, and the
+ * image is verified again. Only a change of the system clock (root) could forge a ctime; root
+ * can equally change homelab. Re-hashing on every command would be the alternative: 2–6 s
+ * per GiB here (bench/image-verify.bench.ts), on every plan.
+ */
 interface VerificationRecord {
-  readonly size: number;
-  readonly mtimeMs: number;
+  readonly version: 2;
   readonly sha512: string;
+  readonly primaryKeyFingerprint: string;
   readonly signingKeyFingerprint: string;
+  readonly size: string;
+  readonly dev: string;
+  readonly ino: string;
+  readonly mtimeNs: string;
+  readonly ctimeNs: string;
   readonly verifiedAt: string;
+}
+
+type FileIdentity = Pick<VerificationRecord, "size" | "dev" | "ino" | "mtimeNs" | "ctimeNs">;
+
+function fileIdentity(stats: BigIntStats): FileIdentity {
+  return {
+    size: String(stats.size),
+    dev: String(stats.dev),
+    ino: String(stats.ino),
+    mtimeNs: String(stats.mtimeNs),
+    ctimeNs: String(stats.ctimeNs),
+  };
+}
+
+async function statIdentity(path: string): Promise<FileIdentity | undefined> {
+  try {
+    const stats = await stat(path, { bigint: true });
+    return stats.isFile() ? fileIdentity(stats) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the record still vouches for the file, for these keys and this lock entry. */
+function recordVouches(
+  record: VerificationRecord | undefined,
+  identity: FileIdentity,
+  keys: readonly PublicKey[],
+  inputs: Pick<VerificationInputs, "expectedFingerprint" | "expectedSha512">,
+): record is VerificationRecord {
+  if (record?.version !== 2) return false;
+  for (const field of ["size", "dev", "ino", "mtimeNs", "ctimeNs"] as const)
+    if (record[field] !== identity[field]) return false;
+  if (inputs.expectedSha512 !== undefined && record.sha512 !== inputs.expectedSha512) return false;
+  const primary = record.primaryKeyFingerprint;
+  if (!primaryFingerprints(keys).includes(primary)) return false;
+  if (inputs.expectedFingerprint !== undefined && primary !== inputs.expectedFingerprint.toUpperCase())
+    return false;
+  // The signing subkey must still be part of the key (a rotated-out subkey is verified again).
+  const subkeys = keys.flatMap((key) => key.getKeys().map((sub) => sub.getFingerprint().toUpperCase()));
+  return subkeys.includes(record.signingKeyFingerprint);
 }
 
 async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
@@ -70,10 +145,30 @@ async function writeAtomically(path: string, data: string | Uint8Array): Promise
 
 async function readRecord(path: string): Promise<VerificationRecord | undefined> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as VerificationRecord;
+    const value = JSON.parse(await readFile(path, "utf8")) as Partial<VerificationRecord>;
+    return value.version === 2 ? (value as VerificationRecord) : undefined;
   } catch {
     return undefined;
   }
+}
+
+async function writeRecord(
+  path: string,
+  imagePath: string,
+  verified: VerifiedFile,
+  now: () => Date,
+): Promise<void> {
+  const identity = await statIdentity(imagePath);
+  if (identity === undefined) return;
+  const entry: VerificationRecord = {
+    version: 2,
+    sha512: verified.sha512,
+    primaryKeyFingerprint: verified.primaryKeyFingerprint,
+    signingKeyFingerprint: verified.signingKeyFingerprint,
+    ...identity,
+    verifiedAt: now().toISOString(),
+  };
+  await writeAtomically(path, `${JSON.stringify(entry, null, 2)}\n`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -93,40 +188,96 @@ function hashMismatch(label: string, actual: string, expected: string): HomelabE
   );
 }
 
-async function fetchSignature(url: string, fetch: Fetch): Promise<Uint8Array> {
-  let response: Response;
+async function fetchSignature(
+  url: string,
+  fetch: Fetch,
+  timeouts: DownloadTimeouts | undefined,
+): Promise<Uint8Array> {
+  const timed = new TimedRequest(timeouts);
   try {
-    response = await fetch(url);
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: timed.signal });
+    } catch (error) {
+      if (timed.timedOut) throw downloadTimeoutError(url, timed.describe());
+      throw new HomelabError(
+        "image-download-failed",
+        `downloading the signature ${url} failed: ${describeFetchError(error)}`,
+        {
+          fix: "Check the network and run the command again.",
+        },
+      );
+    }
+    timed.receiving();
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      throw new HomelabError(
+        "image-unverifiable",
+        `Flatcar publishes no signature at ${url}, so the image cannot be verified`,
+        {
+          fix: "Check the channel and version (https://www.flatcar.org/releases). homelab refuses unsigned images; with a local copy and its .sig, use `homelab image --image PATH`.",
+        },
+      );
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new HomelabError(
+        "image-download-failed",
+        `downloading the signature ${url} failed: HTTP ${response.status}`,
+        {
+          fix: "Check the network and run the command again.",
+        },
+      );
+    }
+    return await readSignatureBody(url, response, timed);
+  } finally {
+    timed.done();
+  }
+}
+
+function signatureTooLarge(url: string, bytes: string): HomelabError {
+  return new HomelabError(
+    "image-signature-invalid",
+    `the signature ${url} is ${bytes}; a Flatcar signature is a few hundred bytes`,
+    {
+      fix: "The server (or a proxy or captive portal) answered with something else. Check the network and the lock file's URLs, then run the command again.",
+    },
+  );
+}
+
+/** The body of a signature response, at most MAX_SIGNATURE_BYTES, under the idle timeout. */
+async function readSignatureBody(url: string, response: Response, timed: TimedRequest): Promise<Uint8Array> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > MAX_SIGNATURE_BYTES) {
+    await response.body?.cancel();
+    throw signatureTooLarge(url, `${declared} bytes`);
+  }
+  if (!response.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      timed.progress();
+      total += value.length;
+      if (total > MAX_SIGNATURE_BYTES) {
+        await reader.cancel();
+        throw signatureTooLarge(url, `over ${MAX_SIGNATURE_BYTES} bytes`);
+      }
+      chunks.push(value);
+    }
   } catch (error) {
+    if (isHomelabError(error)) throw error;
+    if (timed.timedOut) throw downloadTimeoutError(url, timed.describe());
     throw new HomelabError(
       "image-download-failed",
       `downloading the signature ${url} failed: ${describeFetchError(error)}`,
-      {
-        fix: "Check the network and run the command again.",
-      },
+      { fix: "Check the network and run the command again." },
     );
   }
-  if (response.status === 404 || response.status === 410) {
-    await response.body?.cancel();
-    throw new HomelabError(
-      "image-unverifiable",
-      `Flatcar publishes no signature at ${url}, so the image cannot be verified`,
-      {
-        fix: "Check the channel and version (https://www.flatcar.org/releases). homelab refuses unsigned images; with a local copy and its .sig, use `homelab image --image PATH`.",
-      },
-    );
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new HomelabError(
-      "image-download-failed",
-      `downloading the signature ${url} failed: HTTP ${response.status}`,
-      {
-        fix: "Check the network and run the command again.",
-      },
-    );
-  }
-  return new Uint8Array(await response.arrayBuffer());
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function processAlive(pid: number): boolean {
@@ -201,28 +352,15 @@ async function verifyFile(
   });
 }
 
-/**
- * Makes sure the pinned Flatcar image is in the cache, verified, and returns its path.
- *
- * - Cached and recorded as verified (same size and mtime): returned without reading it.
- * - Otherwise the signature is fetched, the image downloaded into `<image>.part` (resuming an
- *   interrupted download), verified against Flatcar's key (streaming) and the lock's sha512,
- *   and only then renamed to its final name. Nothing unverified ever sits at the final path;
- *   a `.part` that fails verification is deleted.
- *
- * Errors: `image-unverifiable` (no signature published), `image-signature-invalid`,
- * `image-hash-mismatch`, `image-download-failed`.
- */
-export async function ensureFlatcarImage(options: EnsureFlatcarImageOptions): Promise<EnsuredImage> {
-  const paths = cachedImagePaths(options.cacheRoot, options.channel, options.version);
-  const label = `Flatcar ${options.channel} ${options.version} image`;
-  const done = (
-    source: EnsuredImage["source"],
-    verified: VerifiedFile | VerificationRecord,
-    bytes: number,
-    resumed = false,
-  ): EnsuredImage => ({
-    path: paths.image,
+function cachedResult(
+  path: string,
+  source: EnsuredImage["source"],
+  verified: Pick<VerifiedFile, "sha512" | "signingKeyFingerprint">,
+  bytes: number,
+  resumed = false,
+): EnsuredImage {
+  return {
+    path,
     source,
     verified: true,
     bytes,
@@ -230,54 +368,81 @@ export async function ensureFlatcarImage(options: EnsureFlatcarImageOptions): Pr
     signingKeyFingerprint: verified.signingKeyFingerprint,
     resumed,
     warnings: [],
-  });
-  const record = async (verified: VerifiedFile) => {
-    const stats = await stat(paths.image);
-    const entry: VerificationRecord = {
-      size: stats.size,
-      mtimeMs: stats.mtimeMs,
-      sha512: verified.sha512,
-      signingKeyFingerprint: verified.signingKeyFingerprint,
-      verifiedAt: options.now().toISOString(),
-    };
-    await writeAtomically(paths.record, `${JSON.stringify(entry, null, 2)}\n`);
   };
+}
 
-  if (await exists(paths.image)) {
-    const stats = await stat(paths.image);
-    const known = await readRecord(paths.record);
-    const trusted =
-      !options.reverify &&
-      known !== undefined &&
-      known.size === stats.size &&
-      known.mtimeMs === stats.mtimeMs &&
-      (options.expectedSha512 === undefined || known.sha512 === options.expectedSha512);
-    if (trusted && known) {
-      // The key may have been swapped since; check it still is the one the lock names.
-      requireFingerprint(await parseSigningKeys(options.signingKeys), options.expectedFingerprint);
-      return done("cache", known, stats.size);
+type CacheCheck =
+  | { readonly state: "verified"; readonly image: EnsuredImage }
+  | { readonly state: "missing" }
+  | { readonly state: "unsigned" }
+  | { readonly state: "invalid"; readonly error: HomelabError };
+
+/**
+ * What the cache holds for a release, without any network: a verified image (trusted from
+ * its record, or verified again with the cached `.sig` when the record does not vouch for
+ * it), no image, an image without a cached signature, or one that does not verify.
+ */
+async function checkCache(
+  paths: ReturnType<typeof cachedImagePaths>,
+  label: string,
+  options: VerificationInputs & { readonly reverify?: boolean },
+): Promise<CacheCheck> {
+  const identity = await statIdentity(paths.image);
+  if (identity === undefined) return { state: "missing" };
+  const keys = await parseSigningKeys(options.signingKeys);
+  // The key file may have been swapped: it must be the one the lock names, record or not.
+  requireFingerprint(keys, options.expectedFingerprint);
+  const known = await readRecord(paths.record);
+  if (!options.reverify && recordVouches(known, identity, keys, options)) {
+    return { state: "verified", image: cachedResult(paths.image, "cache", known, Number(identity.size)) };
+  }
+  let signature: Uint8Array;
+  try {
+    signature = new Uint8Array(await readFile(paths.signature));
+  } catch {
+    return { state: "unsigned" };
+  }
+  try {
+    const verified = await verifyFile(paths.image, signature, label, options);
+    if (options.expectedSha512 && verified.sha512 !== options.expectedSha512) {
+      return { state: "invalid", error: hashMismatch(label, verified.sha512, options.expectedSha512) };
     }
-    const signature = (await exists(paths.signature))
-      ? new Uint8Array(await readFile(paths.signature))
-      : await fetchSignature(options.signatureUrl, options.fetch);
-    try {
-      const verified = await verifyFile(paths.image, signature, label, options);
-      if (options.expectedSha512 && verified.sha512 !== options.expectedSha512) {
-        throw hashMismatch(label, verified.sha512, options.expectedSha512);
-      }
-      await record(verified);
-      return done("cache", verified, verified.bytes);
-    } catch (error) {
-      if (!isHomelabError(error) || error.code !== "image-signature-invalid") throw error;
-      // A cached image that no longer verifies is removed and fetched again.
-      await Promise.all(
-        [paths.image, paths.record, paths.signature].map((path) => rm(path, { force: true })),
-      );
-    }
+    await writeRecord(paths.record, paths.image, verified, options.now);
+    return { state: "verified", image: cachedResult(paths.image, "cache", verified, verified.bytes) };
+  } catch (error) {
+    if (isHomelabError(error) && error.code === "image-signature-invalid") return { state: "invalid", error };
+    throw error;
+  }
+}
+
+/**
+ * Makes sure the pinned Flatcar image is in the cache, verified, and returns its path.
+ *
+ * - Cached, and its verification record vouches for it (same key, same digest, same file:
+ *   see VerificationRecord): returned without reading it.
+ * - Cached but not vouched for: verified again with the cached signature; a cached image
+ *   that does not verify is removed and fetched again.
+ * - Otherwise the signature is fetched, the image downloaded into `<image>.part` (resuming an
+ *   interrupted download), verified against Flatcar's key (streaming) and the lock's sha512,
+ *   and only then renamed to its final name. Nothing unverified ever sits at the final path;
+ *   a `.part` that fails verification is deleted.
+ *
+ * Errors: `image-unverifiable` (no signature published), `image-signature-invalid`,
+ * `image-hash-mismatch`, `image-download-failed`, `image-download-timeout`.
+ */
+export async function ensureFlatcarImage(options: EnsureFlatcarImageOptions): Promise<EnsuredImage> {
+  const paths = cachedImagePaths(options.cacheRoot, options.channel, options.version);
+  const label = `Flatcar ${options.channel} ${options.version} image`;
+  const cached = await checkCache(paths, label, options);
+  if (cached.state === "verified") return cached.image;
+  if (cached.state === "invalid" && cached.error.code === "image-hash-mismatch") throw cached.error;
+  if (cached.state !== "missing") {
+    // Unsigned or not verifying: removed, and fetched again below.
+    await Promise.all([paths.image, paths.record, paths.signature].map((path) => rm(path, { force: true })));
   }
 
   return withDownloadLock(paths.dir, async () => {
-    const signature = await fetchSignature(options.signatureUrl, options.fetch);
+    const signature = await fetchSignature(options.signatureUrl, options.fetch, options.timeouts);
     const download = await downloadResumable({
       url: options.imageUrl,
       partPath: paths.part,
@@ -285,6 +450,7 @@ export async function ensureFlatcarImage(options: EnsureFlatcarImageOptions): Pr
       onProgress: (bytes, total) => options.onProgress?.({ phase: "download", done: bytes, total }),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     });
     let verified: VerifiedFile;
     try {
@@ -298,9 +464,60 @@ export async function ensureFlatcarImage(options: EnsureFlatcarImageOptions): Pr
     }
     await writeAtomically(paths.signature, signature);
     await rename(paths.part, paths.image);
-    await record(verified);
-    return done("download", verified, verified.bytes, download.resumed);
+    await writeRecord(paths.record, paths.image, verified, options.now);
+    return cachedResult(paths.image, "download", verified, verified.bytes, download.resumed);
   });
+}
+
+export interface VerifiedCachedImageOptions extends VerificationInputs {
+  readonly channel: FlatcarChannel;
+  readonly version: string;
+  readonly cacheRoot: string;
+  /** Verify again even when the record vouches for the image. */
+  readonly reverify?: boolean;
+  /** How to fetch the image, for the fix in messages (e.g. `homelab image development`). */
+  readonly fetchCommand?: string;
+}
+
+/**
+ * The cached image of a release, checked without any network — for the commands that hand it
+ * to OpenTofu (plan, apply, replace): trusted only when its verification record vouches for
+ * exactly this file with this key and digest, otherwise verified again with the cached
+ * signature. Refuses with `image-not-verified` (no image, or no signature to check it with),
+ * `image-signature-invalid` or `image-hash-mismatch`; never downloads and never deletes.
+ */
+export async function verifiedCachedImage(options: VerifiedCachedImageOptions): Promise<EnsuredImage> {
+  const paths = cachedImagePaths(options.cacheRoot, options.channel, options.version);
+  const label = `the cached Flatcar ${options.channel} ${options.version} image ${paths.image}`;
+  const fetchCommand = options.fetchCommand ?? "homelab image";
+  const cached = await checkCache(paths, label, options);
+  switch (cached.state) {
+    case "verified":
+      return cached.image;
+    case "missing":
+      throw new HomelabError(
+        "image-not-verified",
+        `the Flatcar ${options.channel} ${options.version} image is not in the cache (${paths.image})`,
+        {
+          where: { file: paths.image },
+          fix: `Run \`${fetchCommand}\` to download and verify it (or \`homelab up\`, which does that first).`,
+        },
+      );
+    case "unsigned":
+      throw new HomelabError(
+        "image-not-verified",
+        `${paths.image} was not verified by homelab: there is no verification record for this file and no signature beside it`,
+        {
+          where: { file: paths.image },
+          fix: `Run \`${fetchCommand}\`: it verifies the image with Flatcar's signature, or replaces it with a verified download. Do not put files into homelab's cache by hand; use --image PATH with its .sig instead.`,
+        },
+      );
+    case "invalid":
+      throw new HomelabError(cached.error.code, cached.error.message, {
+        where: { file: paths.image },
+        fix: `Do not use this file. \`${fetchCommand}\` removes it and downloads a verified image.`,
+      });
+  }
 }
 
 export interface UseLocalImageOptions extends VerificationInputs {

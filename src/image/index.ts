@@ -4,12 +4,17 @@
  */
 export { parseDigests, verifyDigests } from "./digests.js";
 export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   type DownloadResult,
+  type DownloadTimeouts,
   describeFetchError,
   downloadResumable,
+  downloadTimeoutError,
   type Fetch,
   parseContentRange,
   type ResumableDownloadOptions,
+  TimedRequest,
 } from "./download.js";
 export {
   type EnsuredImage,
@@ -17,8 +22,11 @@ export {
   ensureFlatcarImage,
   type ImageProgress,
   isImageCached,
+  MAX_SIGNATURE_BYTES,
   type UseLocalImageOptions,
   useLocalImage,
+  type VerifiedCachedImageOptions,
+  verifiedCachedImage,
 } from "./ensure.js";
 export {
   type CachedImagePaths,

@@ -1,7 +1,7 @@
 import type { Environment } from "../environment/schema.js";
 import { HomelabError } from "../errors/index.js";
 import { parseDigests, verifyDigests } from "../image/digests.js";
-import { describeFetchError, type Fetch } from "../image/download.js";
+import { type DownloadTimeouts, describeFetchError, type Fetch, TimedRequest } from "../image/download.js";
 import { FLATCAR_SIGNING_KEY_FINGERPRINT, flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
 import { parseSigningKeys } from "../image/signing-key.js";
 import { k3sBinaryUrl } from "../pins/index.js";
@@ -24,6 +24,8 @@ export interface UpdateLockOptions {
   readonly now: () => Date;
   readonly sources?: LockSources;
   readonly pins?: HomelabPins;
+  /** Request and idle timeouts of each metadata download (defaults: 30 s and 60 s). */
+  readonly timeouts?: DownloadTimeouts;
 }
 
 const K3S_RELEASES = "https://github.com/k3s-io/k3s/releases/download";
@@ -37,29 +39,72 @@ export function parseK3sChecksums(text: string, file = "k3s"): string | undefine
   return undefined;
 }
 
+/** Checksum and DIGESTS files are a few kilobytes; more is not one of them. */
+const MAX_METADATA_BYTES = 1024 * 1024;
+
 /** What to throw when a release's metadata does not exist (HTTP 404): an unknown version. */
 export type NotFound = (url: string) => HomelabError;
 
-async function fetchText(fetch: Fetch, url: string, notFound?: NotFound): Promise<string> {
-  let response: Response;
+async function fetchText(
+  fetch: Fetch,
+  url: string,
+  timeouts?: DownloadTimeouts,
+  notFound?: NotFound,
+): Promise<string> {
+  const timed = new TimedRequest(timeouts);
+  const unreachable = (error: unknown) =>
+    new HomelabError(
+      "lock-update-failed",
+      timed.timedOut
+        ? `${url} stalled: ${timed.describe()}`
+        : `cannot reach ${url}: ${describeFetchError(error)}`,
+      {
+        fix: "`homelab lock --update` needs the internet. Offline, `homelab lock <env> --update --offline` records homelab's built-in pins instead.",
+      },
+    );
   try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new HomelabError("lock-update-failed", `cannot reach ${url}: ${describeFetchError(error)}`, {
-      fix: "`homelab lock --update` needs the internet. Offline, `homelab lock <env> --update --offline` records homelab's built-in pins instead.",
-    });
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: timed.signal });
+    } catch (error) {
+      throw unreachable(error);
+    }
+    timed.receiving();
+    if (!response.ok) {
+      await response.body?.cancel();
+      if (response.status === 404 && notFound) throw notFound(url);
+      throw new HomelabError("lock-update-failed", `${url} answered HTTP ${response.status}`, {
+        fix:
+          response.status === 404
+            ? "Check that the pinned version exists (the environment's flatcar.version / k3s.version)."
+            : "Try again later; the lock file was not changed.",
+      });
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const reader = response.body?.getReader();
+    try {
+      for (;;) {
+        const part = reader ? await reader.read() : { done: true as const, value: undefined };
+        if (part.done) break;
+        timed.progress();
+        total += part.value.length;
+        if (total > MAX_METADATA_BYTES) {
+          await reader?.cancel();
+          throw new HomelabError("lock-update-failed", `${url} is larger than ${MAX_METADATA_BYTES} bytes`, {
+            fix: "The server answered with something other than a checksum file (an error page?). Try again later; the lock file was not changed.",
+          });
+        }
+        chunks.push(part.value);
+      }
+    } catch (error) {
+      if (error instanceof HomelabError) throw error;
+      throw unreachable(error);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  } finally {
+    timed.done();
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    if (response.status === 404 && notFound) throw notFound(url);
-    throw new HomelabError("lock-update-failed", `${url} answered HTTP ${response.status}`, {
-      fix:
-        response.status === 404
-          ? "Check that the pinned version exists (the environment's flatcar.version / k3s.version)."
-          : "Try again later; the lock file was not changed.",
-    });
-  }
-  return response.text();
 }
 
 /** Where a release's metadata is read from and how it is checked (the parts of UpdateLockOptions each needs). */
@@ -67,6 +112,8 @@ export interface ReleaseLookup {
   readonly fetch: Fetch;
   readonly sources?: LockSources;
   readonly pins?: HomelabPins;
+  /** Request and idle timeouts of each metadata download (defaults: 30 s and 60 s). */
+  readonly timeouts?: DownloadTimeouts;
   /** Called for a 404: the version does not exist (default: `lock-update-failed`). */
   readonly notFound?: NotFound;
 }
@@ -83,7 +130,9 @@ export async function lockedK3sRelease(
   const pins = options.pins ?? BUILTIN_PINS;
   const k3sBase = (options.sources?.k3sBaseUrl ?? K3S_RELEASES).replace(/\/+$/, "");
   const checksumsUrl = `${k3sBase}/${encodeURIComponent(version)}/sha256sum-amd64.txt`;
-  const sha256 = parseK3sChecksums(await fetchText(options.fetch, checksumsUrl, options.notFound));
+  const sha256 = parseK3sChecksums(
+    await fetchText(options.fetch, checksumsUrl, options.timeouts, options.notFound),
+  );
   if (!sha256) {
     throw new HomelabError("lock-update-failed", `${checksumsUrl} has no line for the k3s binary`, {
       fix: "Check the k3s version; the lock file was not changed.",
@@ -115,11 +164,16 @@ export async function lockedFlatcarRelease(
   const flatcarBase = options.sources?.flatcarBaseUrl?.replace("{channel}", channel);
   const fetchUrls = flatcarImageUrls(flatcarReleaseUrl(channel, version, flatcarBase));
   const keys = await parseSigningKeys(options.signingKeys);
-  const signatureText = await fetchText(options.fetch, fetchUrls.digestsSignatureUrl, options.notFound);
+  const signatureText = await fetchText(
+    options.fetch,
+    fetchUrls.digestsSignatureUrl,
+    options.timeouts,
+    options.notFound,
+  );
   const clearSigned = signatureText.includes("-----BEGIN PGP SIGNED MESSAGE-----");
   const digestsText = clearSigned
     ? undefined
-    : await fetchText(options.fetch, fetchUrls.digestsUrl, options.notFound);
+    : await fetchText(options.fetch, fetchUrls.digestsUrl, options.timeouts, options.notFound);
   const signed = await verifyDigests({
     signatureText,
     digestsText,
@@ -173,7 +227,12 @@ export async function updateLockedEnvironment(
     );
   }
   const k3sVersion = environment.k3s.version ?? pins.k3sVersion;
-  const lookup = { fetch: options.fetch, pins, ...(options.sources ? { sources: options.sources } : {}) };
+  const lookup = {
+    fetch: options.fetch,
+    pins,
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+  };
   const k3s = await lockedK3sRelease(k3sVersion, lookup);
   const flatcar = await lockedFlatcarRelease(channel, flatcarVersion, {
     ...lookup,

@@ -120,7 +120,7 @@ export function createNodeRenderer(plan: ClusterPlan, inputs: NodeConfigInputs):
  */
 export function renderNodeConfigs(plan: ClusterPlan, inputs: NodeConfigInputs): RenderedNodeConfig[] {
   const render = createNodeRenderer(plan, inputs);
-  return plan.nodes.map((node) => render(node, firstBootOf(plan, node, inputs)));
+  return plan.nodes.map((node) => render(node, firstBootOf(node, inputs)));
 }
 
 function renderNode(
@@ -173,7 +173,7 @@ function renderNode(
   return { node, firstBoot, butane, ignition: result.ignition };
 }
 
-function firstBootOf(plan: ClusterPlan, node: NodePlan, inputs: NodeConfigInputs): FirstBoot {
+function firstBootOf(node: NodePlan, inputs: NodeConfigInputs): FirstBoot {
   const given = inputs.firstBoot?.get(node.name);
   if (given) return given;
   return node.clusterInit ? BOOTSTRAP : JOIN;
@@ -247,7 +247,7 @@ function checkInputs(plan: ClusterPlan, inputs: NodeConfigInputs): void {
       throw bug(`bad snapshot sha256 for ${name}`);
   }
   const etcdStarters = plan.nodes.filter(
-    (node) => node.role === "server" && firstBootOf(plan, node, inputs).kind !== "join",
+    (node) => node.role === "server" && firstBootOf(node, inputs).kind !== "join",
   );
   if (etcdStarters.length > 1)
     throw bug(`more than one server would start etcd: ${etcdStarters.map((n) => n.name).join(", ")}`);

@@ -24,7 +24,13 @@ import {
   ReleaseRefused,
   type Rollout,
 } from "../rollout/index.js";
-import { ensureK3sToken, ensureNodePassword, ensureSshKeyPair } from "../secrets/index.js";
+import {
+  assertSecretDirectory,
+  ensureK3sToken,
+  ensureNodePassword,
+  ensureSshKeyPair,
+} from "../secrets/index.js";
+import { recordedResourceCount } from "../state/applied.js";
 import { stateLayout } from "../state/layout.js";
 import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
 import { checkNoSecrets, checkSynthesis } from "./checks.js";
@@ -76,6 +82,12 @@ export interface RenderOptions {
   readonly release?: Release;
   /** Nodes to rebuild although nothing about them changed (`homelab replace`). */
   readonly requested?: readonly string[];
+  /**
+   * Create a missing secret (k3s token, SSH key, deploy key) even though the environment has
+   * been applied (its OpenTofu state records resources). Without it such a render is refused
+   * with `secret-missing`: the running nodes carry the old secret. The CLI's `--new-secrets`.
+   */
+  readonly allowNewSecrets?: boolean;
 }
 
 export interface RenderResult {
@@ -105,6 +117,39 @@ export interface RenderResult {
 export interface PreparedRender extends Omit<RenderResult, "files"> {
   readonly contents: readonly RenderedFile[];
   readonly outDirState: OutputDirState;
+}
+
+/** What a secret that went missing means for nodes that were built with it. */
+const CONSEQUENCES: Record<string, string> = {
+  "k3s token": "new nodes would get a new token and could not join the running cluster",
+  "SSH private key":
+    "the nodes trust the old key, so homelab could no longer log in to them (kubeconfig, `homelab ssh`)",
+};
+
+/**
+ * The refusal to create a secret for an environment that has been applied: its nodes were
+ * built with the secret that is gone, and a new one would silently split the cluster.
+ */
+function refuseNewSecretOfAppliedEnvironment(name: string, layout: ReturnType<typeof stateLayout>) {
+  return async (path: string, what: string): Promise<void> => {
+    const resources = await recordedResourceCount(layout.tofuState);
+    if (resources === 0) return;
+    const deploy = path === layout.deployPrivateKey;
+    const consequence = deploy
+      ? "Flux on the nodes uses the old deploy key; a new one must be registered with the Git host again"
+      : (CONSEQUENCES[what] ?? "the nodes carry the old one");
+    throw new HomelabError(
+      "secret-missing",
+      `the ${deploy ? "Flux deploy key" : what} ${path} is missing, but ${name} has been applied (${layout.tofuState} records ${resources ?? "some"} resources): ${consequence}`,
+      {
+        where: { file: path },
+        fix:
+          `Restore ${path} (and its .pub) from a backup of ${layout.dir}. If it is lost for good, rebuild the ` +
+          `environment with new secrets: \`homelab destroy ${name}\`, then \`homelab up ${name}\` — or pass --new-secrets to ` +
+          "create a new one now and replace every node afterwards (`homelab replace NODE`).",
+      },
+    );
+  };
 }
 
 const SECRET_MODE = 0o600;
@@ -138,13 +183,25 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
   // Secrets: created once per environment, reused by every render (same inputs, same bytes).
   const stateDir = join(options.stateRoot, environment.name);
   const layout = stateLayout(stateDir);
-  const k3sToken = await ensureK3sToken(layout.k3sToken);
-  const homelabKey = await ensureSshKeyPair({
-    privateKeyPath: layout.sshPrivateKey,
-    publicKeyPath: layout.sshPublicKey,
-    comment: `homelab@${environment.name}`,
-  });
-  const deployKey = needsDeployKey(environment) ? await ensureDeployKey(layout, environment.name) : undefined;
+  await assertSecretDirectory(stateDir);
+  await assertSecretDirectory(dirname(layout.tofuState));
+  const secretOptions = {
+    onMissing: options.allowNewSecrets
+      ? undefined
+      : refuseNewSecretOfAppliedEnvironment(environment.name, layout),
+  };
+  const k3sToken = await ensureK3sToken(layout.k3sToken, secretOptions);
+  const homelabKey = await ensureSshKeyPair(
+    {
+      privateKeyPath: layout.sshPrivateKey,
+      publicKeyPath: layout.sshPublicKey,
+      comment: `homelab@${environment.name}`,
+    },
+    secretOptions,
+  );
+  const deployKey = needsDeployKey(environment)
+    ? await ensureDeployKey(layout, environment.name, secretOptions)
+    : undefined;
   const bootstrap = await withEnvironmentLocations(loaded, () =>
     gitopsBootstrapMachine({
       environment,

@@ -109,7 +109,7 @@ function resourcesOf(state: z.output<typeof StateSchema>): Resource[] {
   return resources;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 const number = (value: unknown): number | undefined =>
@@ -230,7 +230,7 @@ export function parseAppliedState(stateText: string | undefined, prefix: string,
       // The backing store names the base; failing that, the disk's own name carries the release
       // (`<node>-<size>gib-<release>.qcow2`), and a single legacy base volume is every disk's base.
       const namedBase = diskVolume
-        ? new RegExp(`^${escape(name)}-\\d+gib-(.+)\\.qcow2$`).exec(diskVolume)?.[1]
+        ? new RegExp(`^${escapeRegExp(name)}-\\d+gib-(.+)\\.qcow2$`).exec(diskVolume)?.[1]
         : undefined;
       const baseImage =
         (backing ? baseByPath.get(backing) : undefined) ??

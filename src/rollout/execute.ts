@@ -210,6 +210,8 @@ export async function executeRollout(
     "Applying creations and changes that keep every machine up",
     () => effects.apply([]),
   );
+  const creations = rollout.nodes.filter((node) => node.change.kind === "create").map((node) => node.name);
+  if (creations.length > 0) await effects.recordApplied(creations);
   const steps = rollSteps(rollout, options);
   for (const [index, group] of steps.entries()) {
     const rest = steps.slice(index + 1).flat();
@@ -240,11 +242,23 @@ export async function executeRollout(
       if (target.role === "server") {
         const snapshot = await runStep(target, "snapshot", rest, async () => {
           const ready = (await effects.readyServers()) ?? [];
-          // From another Ready server when there is one: the target may be the broken one.
-          const from = ready.find((name) => name !== target.name) ?? target.name;
-          return effects.step(target, "snapshot", `Taking an etcd snapshot on ${from}`, () =>
-            effects.snapshot(from, `before-${target.change}-${target.name}`),
-          );
+          // From another Ready server when there is one (the target may be the broken one), and
+          // from the next one when a server cannot take it; the target itself last.
+          const candidates = [...ready.filter((name) => name !== target.name), target.name];
+          let failure: unknown;
+          for (const from of candidates) {
+            try {
+              return await effects.step(target, "snapshot", `Taking an etcd snapshot on ${from}`, () =>
+                effects.snapshot(from, `pre-${target.change}`),
+              );
+            } catch (error) {
+              if (!isHomelabError(error) || !error.code.startsWith("snapshot")) throw error;
+              failure = error;
+              if (from !== target.name)
+                effects.warn(`no snapshot from ${from} (${error.message}); trying the next server`);
+            }
+          }
+          throw failure;
         });
         if (target.onlyServer && target.change === "replace") {
           restore = snapshot;

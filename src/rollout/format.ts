@@ -23,10 +23,13 @@ function changeLine(node: RolloutNode): string {
   }
 }
 
-export function formatRollout(
-  rollout: Rollout,
-  options: { readonly steps?: readonly (readonly string[])[] } = {},
-): string {
+export interface RolloutFormatOptions {
+  readonly steps?: readonly (readonly string[])[];
+  /** Per rebuilt node, lines explaining its Ignition change (already indented), e.g. a diff. */
+  readonly ignition?: ReadonlyMap<string, readonly string[]>;
+}
+
+export function formatRollout(rollout: Rollout, options: RolloutFormatOptions = {}): string {
   const byName = new Map(rollout.nodes.map((node) => [node.name, node]));
   const lines: string[] = [];
   const created = rollout.nodes.filter((node) => node.change.kind === "create");
@@ -44,7 +47,10 @@ export function formatRollout(
         if (!node) continue;
         lines.push(`  ${index + 1}. ${name}: ${changeLine(node)}`);
         if (node.change.kind === "replace") {
-          for (const cause of node.change.causes) lines.push(`       - ${describeCause(cause)}`);
+          for (const cause of node.change.causes) {
+            lines.push(`       - ${describeCause(cause)}`);
+            if (cause.kind === "ignition") lines.push(...(options.ignition?.get(name) ?? []));
+          }
           if (node.next) lines.push(`       - the new machine ${describeFirstBoot(node.next.firstBoot)}`);
         }
         if (node.blocked) lines.push(`       - ${node.blocked}`);

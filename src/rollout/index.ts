@@ -42,7 +42,7 @@ export {
   withoutPreparedRestore,
   withPreparedRestore,
 } from "./first-boot-record.js";
-export { formatRollout, rolloutData } from "./format.js";
+export { formatRollout, type RolloutFormatOptions, rolloutData } from "./format.js";
 export {
   type DesiredNode,
   type EmittedNode,

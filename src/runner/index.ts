@@ -5,8 +5,9 @@ export {
   type TofuFlavor,
   tofuNotFoundError,
 } from "./binary.js";
-export { type OutputStream, runCaptured, runStreamed } from "./child-process.js";
-export { type InterruptSource, manualInterrupts, processInterrupts } from "./interrupt.js";
+export { type OutputStream, runCaptured, runLogged } from "./child-process.js";
+export { type InterruptSource, manualInterrupts, processInterrupts, STOP_SIGNALS } from "./interrupt.js";
+export { awaitOrphanedTofu, type RunningTofuRecord, readRunningTofu } from "./orphan.js";
 export {
   formatPlanSummary,
   type NodeAction,
@@ -17,6 +18,12 @@ export {
   summarizePlan,
 } from "./plan-summary.js";
 export {
+  identifyProcess,
+  type ProcessIdentity,
+  type ProcessStatus,
+  processStatus,
+} from "./process-identity.js";
+export {
   acquireRunLock,
   type RunLock,
   type RunLockHolder,
@@ -24,6 +31,7 @@ export {
   withRunLock,
 } from "./run-lock.js";
 export { backupState, backupTimestamp } from "./state-backup.js";
+export { readStateLockInfo, type StateLockInfo } from "./state-lock.js";
 export {
   hasAppliedState,
   type PlanRequest,

@@ -1,21 +1,26 @@
 /**
- * Where "the user wants to stop" comes from. The CLI passes `processInterrupts()` (Ctrl-C and
- * SIGTERM); tests pass a source they trigger themselves.
+ * Where "the user wants to stop" comes from. The CLI passes `processInterrupts()`; tests pass
+ * a source they trigger themselves.
  */
 export interface InterruptSource {
   /** Calls `listener` on every interrupt until the returned function is called. */
   subscribe(listener: () => void): () => void;
 }
 
-/** SIGINT and SIGTERM of this process. While subscribed, they no longer end the process. */
+/**
+ * Signals that mean "stop" for a homelab run: Ctrl-C (SIGINT), `kill` (SIGTERM) and the
+ * hangup of a closed terminal (SIGHUP). While subscribed they no longer end the process: the
+ * runner turns the first into one SIGINT for tofu (its graceful stop) and waits for it.
+ */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** The stop signals of this process. */
 export function processInterrupts(): InterruptSource {
   return {
     subscribe(listener) {
-      process.on("SIGINT", listener);
-      process.on("SIGTERM", listener);
+      for (const signal of STOP_SIGNALS) process.on(signal, listener);
       return () => {
-        process.off("SIGINT", listener);
-        process.off("SIGTERM", listener);
+        for (const signal of STOP_SIGNALS) process.off(signal, listener);
       };
     },
   };

@@ -1,13 +1,18 @@
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { HomelabError } from "../errors/index.js";
+import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { hostname as osHostname } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { HomelabError, isHomelabError } from "../errors/index.js";
+import { hasAppliedState } from "../state/applied.js";
 import type { StateLayout } from "../state/layout.js";
 import type { TofuBinary } from "./binary.js";
-import { type ChildOptions, type OutputStream, runCaptured, runStreamed } from "./child-process.js";
+import { type ChildOptions, type OutputStream, runCaptured, runLogged } from "./child-process.js";
 import type { InterruptSource } from "./interrupt.js";
+import { awaitOrphanedTofu, clearRunningTofu, writeRunningTofu } from "./orphan.js";
 import { type PlanSummary, summarizePlan } from "./plan-summary.js";
+import { identifyProcess } from "./process-identity.js";
 import { backupState } from "./state-backup.js";
+import { stateLockError } from "./state-lock.js";
 import { assertStateInStateDir, readWorkingConfig, type WorkingConfig } from "./working-config.js";
 
 /** Where the runner keeps what must outlive a render (all inside the state directory). */
@@ -23,6 +28,15 @@ export interface TofuStatePaths {
   readonly dependencyLockCopy: string;
   /** What the last successful `init` was run for. */
   readonly initMarker: string;
+  /**
+   * tofu's output of each streamed command (`<subcommand>.log`, the one before as
+   * `<subcommand>.previous.log`): tofu writes there, not into a pipe, so it outlives homelab.
+   */
+  readonly logsDir: string;
+  /** The tofu process running right now, if any (see orphan.ts). */
+  readonly runningRecord: string;
+  /** The local backend's lock information, written by tofu while it holds the state lock. */
+  readonly stateLockInfo: string;
 }
 
 export function tofuStatePaths(layout: StateLayout): TofuStatePaths {
@@ -34,6 +48,10 @@ export function tofuStatePaths(layout: StateLayout): TofuStatePaths {
     planFile: join(tofuDir, "homelab.tfplan"),
     dependencyLockCopy: join(tofuDir, ".terraform.lock.hcl"),
     initMarker: join(layout.tofuDataDir, "homelab-init.json"),
+    logsDir: join(tofuDir, "logs"),
+    runningRecord: join(tofuDir, "running.json"),
+    // The local backend names it after the state file: `.<name>.lock.info` beside it.
+    stateLockInfo: join(tofuDir, `.${basename(layout.tofuState)}.lock.info`),
   };
 }
 
@@ -52,6 +70,10 @@ export interface TofuRunnerOptions {
   readonly interrupts?: InterruptSource;
   /** Called on a second Ctrl-C: tofu is already stopping and is not signalled again. */
   readonly onRepeatedInterrupt?: () => void;
+  /** What the user should know that is not tofu's output (an orphaned run found and awaited). */
+  readonly onNotice?: (message: string) => void;
+  /** This host's name, for the record of a running tofu (default: the system's). */
+  readonly hostname?: string;
 }
 
 /** A saved plan: exactly what will be applied if the user confirms. */
@@ -138,17 +160,68 @@ export class TofuRunner {
     return flags;
   }
 
+  /** A fresh log for a subcommand; the previous one is kept beside it. */
+  async #logFile(subcommand: string): Promise<string> {
+    const { logsDir } = this.#options.paths;
+    await mkdir(logsDir, { recursive: true, mode: 0o700 });
+    const file = join(logsDir, `${subcommand}.log`);
+    await rename(file, join(logsDir, `${subcommand}.previous.log`)).catch(() => undefined);
+    return file;
+  }
+
   async #stream(subcommand: string, args: readonly string[]): Promise<void> {
-    let result: Awaited<ReturnType<typeof runStreamed>>;
+    const options = this.#options;
+    const logFile = await this.#logFile(subcommand);
+    const recent: string[] = [];
+    let result: Awaited<ReturnType<typeof runLogged>>;
     try {
-      result = await runStreamed({
+      result = await runLogged({
         ...this.#childOptions([subcommand, ...args]),
-        onLine: (stream, line) => this.#options.onOutput(line, stream),
+        logFile,
+        onLine: (line) => {
+          recent.push(line);
+          if (recent.length > 40) recent.shift();
+          options.onOutput(line, "stdout");
+        },
+        onSpawn: async (pid) => {
+          const identity = await identifyProcess(pid, options.hostname ?? osHostname());
+          await writeRunningTofu(options.paths.runningRecord, {
+            ...identity,
+            program: options.binary.flavor,
+            subcommand,
+            logFile,
+            homelabPid: process.pid,
+          });
+        },
       });
     } catch (error) {
+      await clearRunningTofu(options.paths.runningRecord);
       throw this.#spawnFailure(error);
     }
-    if (result.exitCode !== 0) throw this.#failure(subcommand, result.exitCode, result.interrupted);
+    await clearRunningTofu(options.paths.runningRecord);
+    if (result.exitCode !== 0) {
+      const locked = await stateLockError(recent, {
+        program: options.binary.flavor,
+        lockInfo: options.paths.stateLockInfo,
+        workingDir: options.workingDir,
+        dataDir: options.paths.dataDir,
+        exitCode: result.exitCode,
+      });
+      if (locked) throw new TofuFailedError(locked.message, result.exitCode, locked.fix);
+      throw this.#failure(subcommand, result.exitCode, result.interrupted, logFile);
+    }
+  }
+
+  /** Waits for a tofu run that a homelab which died left behind (see orphan.ts). */
+  async #awaitOrphan(): Promise<void> {
+    const options = this.#options;
+    await awaitOrphanedTofu({
+      recordPath: options.paths.runningRecord,
+      onOutput: (line) => options.onOutput(line, "stdout"),
+      onNotice: (message) => options.onNotice?.(message),
+      ...(options.interrupts ? { interrupts: options.interrupts } : {}),
+      ...(options.hostname ? { hostname: options.hostname } : {}),
+    });
   }
 
   async #capture(subcommand: string, args: readonly string[]): Promise<string> {
@@ -176,13 +249,14 @@ export class TofuRunner {
     );
   }
 
-  #failure(subcommand: string, exitCode: number, interrupted: boolean): TofuFailedError {
+  #failure(subcommand: string, exitCode: number, interrupted: boolean, logFile?: string): TofuFailedError {
     const program = this.#options.binary.flavor;
+    const log = logFile ? ` Its whole output is in ${logFile}.` : "";
     if (interrupted) {
       return new TofuFailedError(
         `${program} ${subcommand} was interrupted and stopped cleanly (exit status ${exitCode})`,
         exitCode,
-        `${program} stopped its operations and wrote its state before exiting. Run the same command again to continue.`,
+        `${program} stopped its operations and wrote its state before exiting. Run the same command again to continue.${log}`,
       );
     }
     const fix =
@@ -191,7 +265,11 @@ export class TofuRunner {
           "read its messages above; most often the registry cannot be reached (network, proxy, DNS). Run the command again once it can."
         : `Read ${program}'s messages above: they name the resource and the reason. ` +
           "Fix the cause (often: libvirtd not running, a name already taken in libvirt, a full disk) and run the command again.";
-    return new TofuFailedError(`${program} ${subcommand} failed (exit status ${exitCode})`, exitCode, fix);
+    return new TofuFailedError(
+      `${program} ${subcommand} failed (exit status ${exitCode})`,
+      exitCode,
+      `${fix}${log}`,
+    );
   }
 
   async #workingConfig(): Promise<WorkingConfig> {
@@ -240,6 +318,7 @@ export class TofuRunner {
   async prepare(): Promise<boolean> {
     await mkdir(this.#options.paths.dataDir, { recursive: true, mode: 0o700 });
     await mkdir(dirname(this.#options.paths.stateFile), { recursive: true, mode: 0o700 });
+    await this.#awaitOrphan();
     if (!(await this.needsInit())) return false;
     await this.#stream("init", ["-input=false", ...this.#uiFlags(false)]);
     const lock = await readOptional(join(this.#options.workingDir, LOCK_FILE));
@@ -258,10 +337,22 @@ export class TofuRunner {
     const args = ["-input=false", `-out=${file}`, ...this.#uiFlags(true)];
     if (request.destroy) args.push("-destroy");
     for (const address of request.replace ?? []) args.push(`-replace=${address}`);
-    await this.#stream("plan", args);
-    await chmod(file, 0o600);
-    const document = await this.#capture("show", ["-json", "-no-color", file]);
-    return { file, summary: summarizePlan(document, request.nodeNames), destroy: request.destroy === true };
+    try {
+      await this.#stream("plan", args);
+      await chmod(file, 0o600).catch(() => {
+        throw new TofuFailedError(
+          `${this.#options.binary.flavor} plan exited successfully but wrote no plan file (${file})`,
+          1,
+          `Check that ${this.#options.binary.path} is OpenTofu or Terraform, and read its output above.`,
+        );
+      });
+      const document = await this.#capture("show", ["-json", "-no-color", file]);
+      return { file, summary: summarizePlan(document, request.nodeNames), destroy: request.destroy === true };
+    } catch (error) {
+      // A plan that will never be shown or confirmed must not be applied later by accident.
+      await rm(file, { force: true });
+      throw error;
+    }
   }
 
   /**
@@ -269,13 +360,20 @@ export class TofuRunner {
    * the backups directory. Returns the backup's path (undefined on the very first apply).
    */
   async apply(plan: SavedPlan, backupAt: Date): Promise<string | undefined> {
-    const backup = await backupState(this.#options.paths.stateFile, this.#options.paths.backupsDir, backupAt);
     try {
+      await this.#awaitOrphan();
+      const backup = await backupState(
+        this.#options.paths.stateFile,
+        this.#options.paths.backupsDir,
+        backupAt,
+      ).catch((error: unknown) => {
+        throw isHomelabError(error) ? error : backupFailure(this.#options.paths.backupsDir, error);
+      });
       await this.#stream("apply", ["-input=false", ...this.#uiFlags(true), plan.file]);
+      return backup;
     } finally {
       await this.discard(plan);
     }
-    return backup;
   }
 
   /** Deletes a saved plan that will not be applied. */
@@ -285,6 +383,7 @@ export class TofuRunner {
 
   /** Managed resource addresses in the state (`state list`); empty before the first apply. */
   async stateAddresses(): Promise<string[]> {
+    await this.#awaitOrphan();
     if (!(await hasAppliedState(this.#options.paths.stateFile))) return [];
     await this.prepare();
     const output = await this.#capture("state", ["list"]);
@@ -295,14 +394,17 @@ export class TofuRunner {
   }
 }
 
-/** Whether a state file exists and records at least one resource. */
-export async function hasAppliedState(stateFile: string): Promise<boolean> {
-  const text = await readOptional(stateFile);
-  if (text === undefined) return false;
-  try {
-    const state = JSON.parse(text) as { resources?: unknown[] };
-    return Array.isArray(state.resources) && state.resources.length > 0;
-  } catch {
-    return true; // unreadable: let tofu report it rather than pretend nothing exists
-  }
+function backupFailure(backupsDir: string, error: unknown): HomelabError {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new HomelabError(
+    "state-backup-failed",
+    `the OpenTofu state could not be backed up into ${backupsDir} (${reason}); nothing was applied`,
+    {
+      cause: error,
+      where: { file: backupsDir },
+      fix: `Make ${backupsDir} a directory you own and can write (and check the disk is not full), then run the command again. The saved plan was discarded.`,
+    },
+  );
 }
+
+export { hasAppliedState } from "../state/applied.js";

@@ -37,15 +37,19 @@ export async function readWorkingConfig(directory: string): Promise<WorkingConfi
   try {
     names = (await readdir(directory)).filter((n) => n.endsWith(".tf.json") || n.endsWith(".tf")).sort();
   } catch (error) {
-    throw new HomelabError("internal", `the rendered directory ${directory} cannot be read`, {
+    throw new HomelabError("rendered-config-invalid", `the rendered directory ${directory} cannot be read`, {
       cause: error,
       fix: "Run `homelab render` and try again.",
     });
   }
   if (names.length === 0) {
-    throw new HomelabError("internal", `${directory} holds no OpenTofu configuration (*.tf.json)`, {
-      fix: "Run `homelab render` and try again.",
-    });
+    throw new HomelabError(
+      "rendered-config-invalid",
+      `${directory} holds no OpenTofu configuration (*.tf.json)`,
+      {
+        fix: "Run `homelab render` and try again.",
+      },
+    );
   }
   const hash = createHash("sha256");
   let backendStatePath: string | undefined;
@@ -60,7 +64,7 @@ export async function readWorkingConfig(directory: string): Promise<WorkingConfi
     try {
       document = JSON.parse(text);
     } catch (error) {
-      throw new HomelabError("internal", `${join(directory, name)} is not valid JSON`, {
+      throw new HomelabError("rendered-config-invalid", `${join(directory, name)} is not valid JSON`, {
         cause: error,
         where: { file: join(directory, name) },
         fix: "Run `homelab render` again; do not edit rendered files by hand.",
@@ -97,11 +101,11 @@ export function assertStateInStateDir(
   if (config.backendStatePath === resolve(expectedStateFile)) return;
   const actual = config.backendStatePath ?? "the default (terraform.tfstate in the rendered directory)";
   throw new HomelabError(
-    "internal",
+    "rendered-config-invalid",
     `the configuration in ${directory} keeps OpenTofu state at ${actual}, not at ${expectedStateFile}`,
     {
       where: { file: directory, path: "terraform.backend.local.path" },
-      fix: "homelab keeps state outside the rendered directory, which render replaces. Run `homelab render` again; if this persists, it is a bug in homelab.",
+      fix: "homelab keeps state outside the rendered directory, which render replaces. Run `homelab render` again (it rewrites the file; do not edit rendered files by hand).",
     },
   );
 }

@@ -1,7 +1,19 @@
-export { assertSecretPermissions, readSecretFile, writeSecretFileAtomic } from "./files.js";
-export { ensureK3sToken, generateK3sToken } from "./k3s-token.js";
+export {
+  assertSecretDirectory,
+  assertSecretPermissions,
+  createSecretFileExclusive,
+  readSecretFile,
+  writeSecretFileAtomic,
+} from "./files.js";
+export {
+  type EnsureSecretOptions,
+  ensureK3sToken,
+  generateK3sToken,
+  type OnMissingSecret,
+} from "./k3s-token.js";
 export { ensureNodePassword, generateNodePassword } from "./node-password.js";
 export {
+  derivePublicKeyLine,
   encodeOpenSshPrivateKey,
   encodeOpenSshPublicKey,
   ensureSshKeyPair,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { HomelabError } from "../errors/index.js";
-import { readSecretFile, writeSecretFileAtomic } from "./files.js";
+import { createSecretFileExclusive, readSecretFile } from "./files.js";
 
 /**
  * A node's k3s node password: what its machine presents when it registers. k3s keeps a hash of
@@ -22,23 +22,35 @@ export function generateNodePassword(): string {
   return randomBytes(16).toString("hex");
 }
 
-/** The node's password from `path`, created once when the file does not exist. */
+function parsePassword(path: string, node: string, text: string): string {
+  const password = text.trim();
+  if (!PASSWORD_PATTERN.test(password)) {
+    throw new HomelabError("secret-invalid", `${path} does not hold the node password of ${node}`, {
+      where: { file: path },
+      fix:
+        "The file was changed by hand or damaged. Restore it from a backup of the state directory, or delete it: " +
+        `${node} then gets a new password and is rebuilt by the next \`homelab apply\` (which removes its old Node, ` +
+        "and with it the old password's registration, first).",
+    });
+  }
+  return password;
+}
+
+/**
+ * The node's password from `path`, created once (exclusively, then read back, so concurrent
+ * renders agree) when the file does not exist. A lost password is not fatal: the node's Ignition
+ * changes, and the roll that rebuilds it deletes its old Node — and so its registration — first.
+ */
 export async function ensureNodePassword(path: string, node: string): Promise<string> {
   const existing = await readSecretFile(path);
-  if (existing !== undefined) {
-    const password = existing.trim();
-    if (!PASSWORD_PATTERN.test(password)) {
-      throw new HomelabError("secret-invalid", `${path} does not hold the node password of ${node}`, {
-        where: { file: path },
-        fix:
-          "The file was changed by hand or damaged. Restore it from a backup of the state directory. " +
-          `Deleting it gives ${node} a new password: then remove the old registration first ` +
-          `(\`kubectl -n kube-system delete secret ${node}.node-password.k3s\`) and rebuild the node (\`homelab replace ${node}\`).`,
-      });
-    }
-    return password;
+  if (existing !== undefined) return parsePassword(path, node, existing);
+  await createSecretFileExclusive(path, `${generateNodePassword()}\n`);
+  const stored = await readSecretFile(path);
+  if (stored === undefined) {
+    throw new HomelabError("state-dir-unwritable", `${path} vanished right after it was created`, {
+      where: { file: path },
+      fix: "Something else is deleting files in homelab's state directory; stop it and run the command again.",
+    });
   }
-  const password = generateNodePassword();
-  await writeSecretFileAtomic(path, `${password}\n`);
-  return password;
+  return parsePassword(path, node, stored);
 }

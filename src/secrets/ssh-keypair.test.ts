@@ -1,10 +1,17 @@
 import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HomelabError } from "../errors/index.js";
-import { ensureSshKeyPair, generateSshKeyPair, publicKeyFromOpenSshPrivateKey } from "./ssh-keypair.js";
+import {
+  encodeOpenSshPrivateKey,
+  encodeOpenSshPublicKey,
+  ensureSshKeyPair,
+  generateSshKeyPair,
+  publicKeyFromOpenSshPrivateKey,
+} from "./ssh-keypair.js";
 
 /** The real OpenSSH ssh-keygen (Debian package openssh-client) must read what we write. */
 const SSH_KEYGEN = "/usr/bin/ssh-keygen";
@@ -107,5 +114,92 @@ describe("ensureSshKeyPair", () => {
     const paths = { privateKeyPath: join(dir, "k"), publicKeyPath: join(dir, "k.pub"), comment: "c" };
     writeFileSync(paths.privateKeyPath, "garbage\n", { mode: 0o600 });
     await expect(ensureSshKeyPair(paths)).rejects.toMatchObject({ code: "secret-invalid" });
+  });
+});
+
+describe("ensureSshKeyPair checks the pair and creates it once", () => {
+  const pairPaths = () => {
+    const dir = join(scratch(), "ssh");
+    return {
+      privateKeyPath: join(dir, "id_ed25519"),
+      publicKeyPath: join(dir, "id_ed25519.pub"),
+      comment: "homelab@dev",
+    };
+  };
+
+  it("ten concurrent first calls all return the one stored pair, and it is a real pair (ssh-keygen -y)", async () => {
+    const paths = pairPaths();
+    const pairs = await Promise.all(Array.from({ length: 10 }, () => ensureSshKeyPair(paths)));
+    const stored = {
+      privateKey: readFileSync(paths.privateKeyPath, "utf8"),
+      publicKey: readFileSync(paths.publicKeyPath, "utf8"),
+    };
+    for (const pair of pairs) expect(pair).toEqual(stored);
+    expect(sshKeygen(["-y", "-f", paths.privateKeyPath]).stdout).toBe(stored.publicKey);
+  });
+
+  it("refuses a truncated private key although its .pub is there (secret-invalid)", async () => {
+    const paths = pairPaths();
+    const pair = await ensureSshKeyPair(paths);
+    const lines = pair.privateKey.split("\n");
+    // Cut one base64 line out of the middle: still PEM-shaped, the public blob still readable.
+    writeFileSync(paths.privateKeyPath, [...lines.slice(0, 3), ...lines.slice(4)].join("\n"), {
+      mode: 0o600,
+    });
+    await expect(ensureSshKeyPair(paths)).rejects.toMatchObject({ code: "secret-invalid" });
+    writeFileSync(paths.privateKeyPath, pair.privateKey.slice(0, 200), { mode: 0o600 });
+    await expect(ensureSshKeyPair(paths)).rejects.toMatchObject({ code: "secret-invalid" });
+  });
+
+  it("refuses a private key swapped for another valid one while the old .pub stays (not a pair)", async () => {
+    const paths = pairPaths();
+    await ensureSshKeyPair(paths);
+    writeFileSync(paths.privateKeyPath, generateSshKeyPair("homelab@dev").privateKey, { mode: 0o600 });
+    const failure = (await ensureSshKeyPair(paths).catch((e: unknown) => e)) as HomelabError;
+    expect(failure.code).toBe("secret-invalid");
+    expect(failure.message).toContain("are not a key pair");
+    expect(failure.where?.file).toBe(paths.privateKeyPath);
+  });
+
+  it("refuses a private key whose stated public key is not the one its seed gives", async () => {
+    const paths = pairPaths();
+    await ensureSshKeyPair(paths);
+    const raw = () => {
+      const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+      const x = Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url");
+      const d = Buffer.from(privateKey.export({ format: "jwk" }).d ?? "", "base64url");
+      return { x, d };
+    };
+    const [one, two] = [raw(), raw()];
+    // Every public field says key one; the seed is key two's. Well-formed, but not one key.
+    writeFileSync(paths.privateKeyPath, encodeOpenSshPrivateKey(two.d, one.x, "homelab@dev", 7), {
+      mode: 0o600,
+    });
+    writeFileSync(paths.publicKeyPath, encodeOpenSshPublicKey(one.x, "homelab@dev"), { mode: 0o600 });
+    await expect(ensureSshKeyPair(paths)).rejects.toMatchObject({ code: "secret-invalid" });
+    // The same container with matching halves is accepted.
+    writeFileSync(paths.privateKeyPath, encodeOpenSshPrivateKey(one.d, one.x, "homelab@dev", 7), {
+      mode: 0o600,
+    });
+    await expect(ensureSshKeyPair(paths)).resolves.toMatchObject({
+      publicKey: encodeOpenSshPublicKey(one.x, "homelab@dev"),
+    });
+  });
+
+  it("writes a fresh .pub when the private key is new and an old .pub was left behind", async () => {
+    const paths = pairPaths();
+    await ensureSshKeyPair(paths);
+    rmSync(paths.privateKeyPath);
+    const fresh = await ensureSshKeyPair(paths);
+    expect(sshKeygen(["-y", "-f", paths.privateKeyPath]).stdout).toBe(fresh.publicKey);
+    expect(readFileSync(paths.publicKeyPath, "utf8")).toBe(fresh.publicKey);
+  });
+
+  it.each(["0777", "0775", "0720"])("refuses an ssh directory with mode %s", async (octal) => {
+    const mode = Number.parseInt(octal, 8);
+    const paths = pairPaths();
+    await ensureSshKeyPair(paths);
+    chmodSync(join(paths.privateKeyPath, ".."), mode);
+    await expect(ensureSshKeyPair(paths)).rejects.toMatchObject({ code: "secret-unsafe-permissions" });
   });
 });

@@ -1,6 +1,7 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { HomelabError } from "../errors/index.js";
-import { readSecretFile, writeSecretFileAtomic } from "./files.js";
+import { createSecretFileExclusive, readSecretFile, writeSecretFileAtomic } from "./files.js";
+import type { EnsureSecretOptions } from "./k3s-token.js";
 
 /**
  * Ed25519 SSH key pairs in OpenSSH's own formats, made with node:crypto (no ssh-keygen needed):
@@ -149,6 +150,86 @@ export function publicKeyFromOpenSshPrivateKey(privateKey: string): string | und
   return `${KEY_TYPE} ${blob.toString("base64")} ${comment}\n`;
 }
 
+/** PKCS#8 DER prefix of an Ed25519 private key (RFC 8410 §7): the 32-byte seed follows it. */
+const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+/** The raw Ed25519 public key of a 32-byte seed, computed (not read from anywhere). */
+function derivePublicKey(seed: Uint8Array): Buffer {
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(seed)]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const jwk = createPublicKey(privateKey).export({ format: "jwk" });
+  return fromBase64Url(jwk.x ?? "");
+}
+
+/**
+ * Reads an unencrypted OpenSSH Ed25519 private key completely and checks it is whole: the
+ * container's fields, the two check ints, the padding, and — the point — that the public key
+ * *computed from the private seed* is the one the file states (twice). Returns the public line
+ * derived from it, or undefined for anything else (truncated, damaged, another key type,
+ * encrypted, or a file whose halves belong to different keys).
+ */
+export function derivePublicKeyLine(privateKey: string): string | undefined {
+  const match = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(
+    privateKey,
+  );
+  if (!match?.[1]) return undefined;
+  const body = Buffer.from(match[1].replace(/\s+/g, ""), "base64");
+  if (body.subarray(0, AUTH_MAGIC.length).toString("binary") !== AUTH_MAGIC) return undefined;
+  const reader = (buffer: Buffer, start: number) => {
+    let offset = start;
+    return {
+      string(): Buffer | undefined {
+        if (offset + 4 > buffer.length) return undefined;
+        const length = buffer.readUInt32BE(offset);
+        if (offset + 4 + length > buffer.length) return undefined;
+        const value = buffer.subarray(offset + 4, offset + 4 + length);
+        offset += 4 + length;
+        return value;
+      },
+      uint32(): number | undefined {
+        if (offset + 4 > buffer.length) return undefined;
+        const value = buffer.readUInt32BE(offset);
+        offset += 4;
+        return value;
+      },
+      rest: () => buffer.subarray(offset),
+    };
+  };
+  const outer = reader(body, AUTH_MAGIC.length);
+  if (outer.string()?.toString() !== "none") return undefined; // cipher: encrypted keys are not homelab's
+  if (outer.string()?.toString() !== "none") return undefined; // kdf
+  if (outer.string() === undefined) return undefined; // kdf options
+  if (outer.uint32() !== 1) return undefined;
+  const blob = outer.string();
+  const section = outer.string();
+  if (!blob || !section || section.length % BLOCK_SIZE !== 0) return undefined;
+  const publicFromBlob = reader(blob, 0);
+  if (publicFromBlob.string()?.toString() !== KEY_TYPE) return undefined;
+  const blobKey = publicFromBlob.string();
+  const inner = reader(section, 0);
+  const check1 = inner.uint32();
+  if (check1 === undefined || check1 !== inner.uint32()) return undefined;
+  if (inner.string()?.toString() !== KEY_TYPE) return undefined;
+  const statedPublic = inner.string();
+  const secret = inner.string();
+  const comment = inner.string();
+  if (!blobKey || !statedPublic || !secret || comment === undefined || secret.length !== 64) return undefined;
+  const padding = inner.rest();
+  if (!padding.every((byte, index) => byte === index + 1)) return undefined;
+  const derived = derivePublicKey(secret.subarray(0, 32));
+  if (!derived.equals(statedPublic) || !derived.equals(blobKey) || !derived.equals(secret.subarray(32)))
+    return undefined;
+  return encodeOpenSshPublicKey(derived, comment.toString("utf8"));
+}
+
+/** `ssh-ed25519 AAAA…` without the comment: what identifies the key. */
+function keyOf(line: string): string {
+  return line.trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
 export interface SshKeyPairPaths {
   readonly privateKeyPath: string;
   readonly publicKeyPath: string;
@@ -156,31 +237,58 @@ export interface SshKeyPairPaths {
   readonly comment: string;
 }
 
+function notAKey(path: string): HomelabError {
+  return new HomelabError("secret-invalid", `${path} is not a whole, unencrypted Ed25519 OpenSSH key`, {
+    where: { file: path },
+    fix: "The file is damaged (truncated?) or was replaced. Restore it from a backup of the state directory, or delete both key files and rebuild the environment (new nodes get the new key).",
+  });
+}
+
 /**
  * The key pair at the given paths, generated once (both files 0600) when the private key does
- * not exist yet. An existing private key must be 0600; the public file is rewritten from it
- * if it is missing.
+ * not exist yet. The private key is the truth: it is checked whole, its public key is computed
+ * from it, and the `.pub` beside it must be that key — a `.pub` of another key (a swapped or
+ * replaced private key) is refused with `secret-invalid`; a missing `.pub` is written. Creation
+ * is exclusive and the stored key is read back, so concurrent first renders all use one pair.
+ * `onMissing` may refuse creating a key that is missing.
  */
-export async function ensureSshKeyPair(paths: SshKeyPairPaths): Promise<SshKeyPair> {
-  const existing = await readSecretFile(paths.privateKeyPath);
-  if (existing !== undefined) {
-    const publicKey = (await readSecretFile(paths.publicKeyPath)) ?? publicKeyFromOpenSshPrivateKey(existing);
-    if (publicKey === undefined || !publicKey.startsWith(`${KEY_TYPE} `)) {
+export async function ensureSshKeyPair(
+  paths: SshKeyPairPaths,
+  options: EnsureSecretOptions = {},
+): Promise<SshKeyPair> {
+  assertComment(paths.comment);
+  let privateKey = await readSecretFile(paths.privateKeyPath);
+  // Whether the private key is new (made by this call or by a concurrent homelab): then a
+  // .pub that does not match is the leftover of a deleted key, not a sign of a swapped one.
+  const isNew = privateKey === undefined;
+  if (privateKey === undefined) {
+    await options.onMissing?.(paths.privateKeyPath, "SSH private key");
+    await createSecretFileExclusive(paths.privateKeyPath, generateSshKeyPair(paths.comment).privateKey);
+    privateKey = await readSecretFile(paths.privateKeyPath);
+    if (privateKey === undefined) throw notAKey(paths.privateKeyPath);
+  }
+  const derived = derivePublicKeyLine(privateKey);
+  if (derived === undefined) throw notAKey(paths.privateKeyPath);
+  let stored = await readSecretFile(paths.publicKeyPath);
+  if (stored === undefined) {
+    await createSecretFileExclusive(paths.publicKeyPath, derived);
+    stored = (await readSecretFile(paths.publicKeyPath)) ?? derived;
+  }
+  if (keyOf(stored) !== keyOf(derived)) {
+    if (!isNew) {
       throw new HomelabError(
         "secret-invalid",
-        `${paths.privateKeyPath} is not an unencrypted Ed25519 OpenSSH key`,
+        `${paths.privateKeyPath} and ${paths.publicKeyPath} are not a key pair: the public key computed from the private key is not the one in the .pub file`,
         {
           where: { file: paths.privateKeyPath },
-          fix: "Restore the file from a backup, or delete both key files and rebuild the environment (new nodes get the new key).",
+          fix:
+            "One of the two files was replaced. If you restored the private key from a backup, restore its .pub too (or delete " +
+            `the .pub: homelab writes it again from the private key). Nodes trust the key that was in the .pub when they were built.`,
         },
       );
     }
-    if (!(await readSecretFile(paths.publicKeyPath)))
-      await writeSecretFileAtomic(paths.publicKeyPath, publicKey);
-    return { publicKey, privateKey: existing };
+    await writeSecretFileAtomic(paths.publicKeyPath, derived);
+    stored = derived;
   }
-  const pair = generateSshKeyPair(paths.comment);
-  await writeSecretFileAtomic(paths.privateKeyPath, pair.privateKey);
-  await writeSecretFileAtomic(paths.publicKeyPath, pair.publicKey);
-  return pair;
+  return { publicKey: stored.endsWith("\n") ? stored : `${stored}\n`, privateKey };
 }

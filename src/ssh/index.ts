@@ -5,6 +5,7 @@ export {
   type KnownHostsOptions,
   recordedHostKeys,
 } from "./known-hosts.js";
+export { remoteCommandLine, shellQuote } from "./remote-command.js";
 export {
   type InteractiveSshIo,
   runSshCommand,
@@ -19,3 +20,4 @@ export {
   sshArguments,
   sshOptions,
 } from "./ssh-options.js";
+export { runSshStream, type SshStreamOptions, type SshStreamResult } from "./stream-ssh.js";

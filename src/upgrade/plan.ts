@@ -154,7 +154,7 @@ function planK3s(inputs: UpgradeInputs, notes: string[]): ComponentChange {
         `k3s ${target.text} is older than ${newest.version.text} (${newest.node})`,
         {
           where: lockPath(inputs, "k3s"),
-          fix: "Pass --allow-downgrade if you mean to go back (agents then roll before servers). Kubernetes' version skew policy covers upgrades only; where you can, restore an etcd snapshot taken before the upgrade instead.",
+          fix: "Pass --allow-downgrade if you mean to go back (agents then roll before servers). Kubernetes' version skew policy covers upgrades only; where you can, restore an etcd snapshot taken before the upgrade instead (`homelab backup <env> --list`, `homelab restore <env> <snapshot>`).",
         },
       );
     }

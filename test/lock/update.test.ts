@@ -1,6 +1,8 @@
 // `homelab lock --update` logic against a real HTTP server on 127.0.0.1: k3s checksums and
 // Flatcar DIGESTS signed (clear-signed and detached) with a key made by the test.
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EnvironmentSchema } from "../../src/environment/schema.js";
 import { parseDigests } from "../../src/image/index.js";
@@ -157,5 +159,30 @@ describe("updateLockedEnvironment against a local server", () => {
       code: "lock-update-failed",
       message: expect.stringMatching(/HTTP 404/),
     });
+  });
+});
+
+describe("a metadata server that stops answering", () => {
+  it("ends in lock-update-failed saying it stalled, within the timeouts", { timeout: 10_000 }, async () => {
+    const silent = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const failure = await updateLockedEnvironment(environment, {
+        fetch: realFetch,
+        signingKeys: key.armoredPublicKey,
+        now: () => new Date(),
+        pins,
+        sources: { flatcarBaseUrl: `${base}/{channel}`, k3sBaseUrl: `${base}/k3s` },
+        timeouts: { requestMs: 300, idleMs: 300 },
+      }).catch((e: unknown) => e);
+      expect(failure).toMatchObject({
+        code: "lock-update-failed",
+        message: expect.stringContaining("stalled: no response within 0.3s"),
+      });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -3,7 +3,9 @@
  * terraform_data fixture with the real terraform, and known_hosts with the real ssh-keygen.
  */
 import { stat, writeFile } from "node:fs/promises";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { createContext } from "../../src/cli/context.js";
 import { applyPlan, confirmAndApply, confirmPlan } from "../../src/cli/lifecycle/plan-flow.js";
 import type { HomelabError } from "../../src/errors/index.js";
 import { generateSshKeyPair } from "../../src/secrets/index.js";
@@ -61,6 +63,26 @@ describe("confirmation before apply", () => {
       else expect((outcome as HomelabError).code).toBe("confirmation-declined");
     });
   }
+
+  it("Ctrl-C at the question (the real readline of the CLI's context) declines and deletes the saved plan", async () => {
+    const workspace = await fixtureWorkspace();
+    const runner = workspace.runner();
+    const plan = await runner.plan({ nodeNames });
+    // A terminal as readline sees one: a TTY input in raw mode, where Ctrl-C arrives as \x03.
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    stderr.resume();
+    const io = { env: {}, cwd: () => workspace.root, stdin, stdout: new PassThrough(), stderr };
+    const context = createContext({}, io as unknown as NodeJS.Process);
+    expect(context.interactive).toBe(true);
+    setTimeout(() => stdin.write("\x03"), 100);
+    const failure = (await confirmPlan(context, runner, plan, { yes: false, ...planQuestion }).catch(
+      (e: unknown) => e,
+    )) as HomelabError;
+    expect(failure.code).toBe("confirmation-declined");
+    expect(failure.message).toContain("the question was interrupted");
+    await expect(stat(plan.file)).rejects.toThrow(/ENOENT/);
+  });
 
   it("asks destroy to be confirmed by typing the environment name", async () => {
     const { workspace, runner } = await appliedWorkspace();

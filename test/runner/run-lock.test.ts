@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HomelabError } from "../../src/errors/index.js";
 import { acquireRunLock, type RunLockHolder, withRunLock } from "../../src/runner/run-lock.js";
@@ -13,6 +13,10 @@ const holder = (pid: number, hostname = "host-a"): RunLockHolder => ({
   startedAt: "2025-01-31T14:25:01.000Z",
   command: "homelab apply development",
 });
+
+async function bootId(): Promise<string> {
+  return (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+}
 
 async function lockPath(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), "homelab-lock-")), "development", "run.lock");
@@ -35,7 +39,7 @@ describe("run lock", () => {
   it("writes holder, pid and start time to a 0600 file and removes it on release", async () => {
     const path = await lockPath();
     const lock = await acquireRunLock({ path, holder: holder(process.pid) });
-    expect(JSON.parse(await readFile(path, "utf8"))).toEqual(holder(process.pid));
+    expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject(holder(process.pid));
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     await lock.release();
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
@@ -86,6 +90,93 @@ describe("run lock", () => {
     )) as HomelabError;
     expect(failure.code).toBe("run-in-progress");
     expect(await readFile(path, "utf8")).toBe("garbage");
+  });
+
+  // A lock is filled in right after its exclusive creation; one still empty or unreadable
+  // seconds later was left by a homelab that died in between (or was damaged).
+  const unreadable: readonly (readonly [string, string])[] = [
+    ["empty", ""],
+    ["garbage", "garbage"],
+    ["truncated JSON", '{"pid": 12'],
+    ["JSON without a holder", "{}\n"],
+  ];
+  for (const [kind, content] of unreadable) {
+    it(`takes over an ${kind} lock older than a few seconds, and says so`, async () => {
+      const path = await lockPath();
+      await acquireRunLock({ path, holder: holder(process.pid) });
+      await writeFile(path, content);
+      const now = new Date();
+      const old = new Date(now.getTime() - 30_000);
+      await utimes(path, old, old);
+      const lock = await acquireRunLock({
+        path,
+        holder: { ...holder(process.pid), startedAt: now.toISOString() },
+      });
+      expect(lock.staleNotice).toMatch(/took over a stale run lock: .* was (empty|unreadable) for 30s/);
+      expect(JSON.parse(await readFile(path, "utf8")).pid).toBe(process.pid);
+      await lock.release();
+    });
+  }
+
+  it("refuses an unreadable lock written a moment ago (someone is creating it), without deleting it", async () => {
+    const path = await lockPath();
+    await acquireRunLock({ path, holder: holder(process.pid) });
+    await writeFile(path, "");
+    const failure = (await acquireRunLock({
+      path,
+      holder: { ...holder(process.pid), startedAt: new Date().toISOString() },
+    }).catch((e: unknown) => e)) as HomelabError;
+    expect(failure.code).toBe("run-in-progress");
+    expect(await readFile(path, "utf8")).toBe("");
+  });
+
+  it("takes over a lock whose pid now belongs to another process (pid reuse: start time differs)", async () => {
+    const path = await lockPath();
+    const other = sleeper();
+    try {
+      // The live sleeper's pid, but a start time it never had: the holder was an earlier process.
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(
+        path,
+        JSON.stringify({ ...holder(other.pid!, hostname()), startTime: "1", bootId: await bootId() }),
+      );
+      const lock = await acquireRunLock({ path, holder: holder(process.pid, hostname()) });
+      expect(lock.replacedStale?.pid).toBe(other.pid);
+      expect(lock.staleNotice).toContain("no longer running");
+      await lock.release();
+    } finally {
+      other.kill();
+    }
+  });
+
+  it("takes over a lock of this host from an earlier boot, even if its pid is alive now", async () => {
+    const path = await lockPath();
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(
+      path,
+      JSON.stringify({ ...holder(process.pid, hostname()), bootId: "00000000-0000-0000-0000-000000000000" }),
+    );
+    const lock = await acquireRunLock({ path, holder: holder(process.pid, hostname()) });
+    expect(lock.replacedStale?.pid).toBe(process.pid);
+    await lock.release();
+  });
+
+  it("records the holder's start time and boot id, and a live holder with them is respected", async () => {
+    const path = await lockPath();
+    const other = sleeper();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await acquireRunLock({ path, holder: holder(other.pid!, hostname()) });
+      const recorded = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+      expect(recorded.startTime).toMatch(/^\d+$/);
+      expect(recorded.bootId).toBe(await bootId());
+      const failure = (await acquireRunLock({ path, holder: holder(process.pid, hostname()) }).catch(
+        (e: unknown) => e,
+      )) as HomelabError;
+      expect(failure.code).toBe("run-in-progress");
+    } finally {
+      other.kill();
+    }
   });
 
   it("refuses a concurrent run while tofu applies (real terraform), then allows the next", async () => {

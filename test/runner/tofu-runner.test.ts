@@ -3,12 +3,13 @@
  * built-in terraform_data resources (no provider download): init, plan summary, apply with
  * state backup, -replace, destroy, failures, interrupts.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { chmod, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HomelabError } from "../../src/errors/index.js";
 import { manualInterrupts } from "../../src/runner/index.js";
-import { hasAppliedState, TofuFailedError } from "../../src/runner/tofu-runner.js";
+import { hasAppliedState, TofuFailedError, tofuStatePaths } from "../../src/runner/tofu-runner.js";
 import { FIXTURE_NODES, type FixtureWorkspace, fixtureWorkspace } from "./fixture.js";
 
 const nodeNames = [...FIXTURE_NODES];
@@ -131,6 +132,18 @@ describe("TofuRunner failures (real terraform)", () => {
     expect(workspace.lines.join("\n")).toContain("no_such_local");
   });
 
+  it("a rendered file edited into something that is not JSON is rendered-config-invalid, before tofu runs", async () => {
+    const workspace = await fixtureWorkspace();
+    await writeFile(join(workspace.workingDir, "main.tf.json"), "{ not json");
+    const failure = (await workspace
+      .runner()
+      .plan({ nodeNames })
+      .catch((error: unknown) => error)) as HomelabError;
+    expect(failure.code).toBe("rendered-config-invalid");
+    expect(failure.where?.file).toBe(join(workspace.workingDir, "main.tf.json"));
+    expect(workspace.lines).toEqual([]);
+  });
+
   it("refuses a configuration whose state would live in the rendered directory", async () => {
     const workspace = await fixtureWorkspace();
     await workspace.change((document) => {
@@ -141,8 +154,99 @@ describe("TofuRunner failures (real terraform)", () => {
       .plan({ nodeNames })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HomelabError);
+    expect((failure as HomelabError).code).toBe("rendered-config-invalid");
     expect((failure as HomelabError).message).toContain("not at");
     expect(workspace.lines).toEqual([]); // tofu never ran
+  });
+
+  /** The real terraform behind a wrapper that answers `show` with `showScript` instead. */
+  async function showFails(workspace: FixtureWorkspace, showScript: string) {
+    const wrapper = join(workspace.root, "terraform-show-fails");
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" = show ]; then ${showScript}; fi\nexec ${workspace.binary.path} "$@"\n`,
+    );
+    await chmod(wrapper, 0o755);
+    return workspace.runner({ binary: { ...workspace.binary, path: wrapper } });
+  }
+
+  const showFailures: readonly (readonly [string, string, RegExp])[] = [
+    ["exits non-zero", "echo 'show: crashed' >&2; exit 3", /terraform show failed \(exit status 3\)/],
+    ["prints something that is not JSON", "echo 'not json'; exit 0", /did not print JSON/],
+    ["prints JSON that is not a plan", "echo '{\"format_version\": 1}'; exit 0", /cannot read/],
+  ];
+  for (const [what, script, message] of showFailures) {
+    it(`a \`show -json\` that ${what} fails with tofu-failed and deletes the saved plan`, async () => {
+      const workspace = await fixtureWorkspace();
+      const runner = await showFails(workspace, script);
+      const failure = (await runner.plan({ nodeNames }).catch((e: unknown) => e)) as HomelabError;
+      expect(failure.code).toBe("tofu-failed");
+      expect(failure.message).toMatch(message);
+      await expect(stat(tofuStatePaths(workspace.layout).planFile)).rejects.toThrow(/ENOENT/);
+    });
+  }
+
+  it("a state backup that cannot be written fails with state-backup-failed, applies nothing, deletes the plan", async () => {
+    const workspace = await fixtureWorkspace();
+    const runner = workspace.runner();
+    await runner.apply(await runner.plan({ nodeNames }), new Date());
+    await workspace.change((document) => {
+      document.locals.nodes["k3s-dev-agent-1"] = { ignition: "agent-1 config v2" };
+    });
+    const before = await readFile(workspace.layout.tofuState, "utf8");
+    // The backups directory is a file: mkdir and copy fail.
+    await rm(workspace.layout.tofuBackups, { recursive: true, force: true });
+    await writeFile(workspace.layout.tofuBackups, "not a directory");
+    const plan = await runner.plan({ nodeNames });
+    const failure = (await runner.apply(plan, new Date()).catch((e: unknown) => e)) as HomelabError;
+    expect(failure.code).toBe("state-backup-failed");
+    expect(failure.where?.file).toBe(workspace.layout.tofuBackups);
+    expect(failure.message).toContain("nothing was applied");
+    await expect(stat(plan.file)).rejects.toThrow(/ENOENT/);
+    expect(await readFile(workspace.layout.tofuState, "utf8")).toBe(before);
+  });
+
+  it("a state lock held by another terraform is named, with the force-unlock command for when it is gone", async () => {
+    const workspace = await fixtureWorkspace();
+    await workspace.change((document) => {
+      document.resource.terraform_data.slow = {
+        input: "slow",
+        provisioner: [{ "local-exec": { command: "sleep 8" } }],
+      };
+    });
+    const runner = workspace.runner();
+    await runner.prepare();
+    // Another terraform, started by hand (not by homelab), holds the lock while it applies.
+    const other = spawn(workspace.binary.path, ["apply", "-auto-approve", "-input=false", "-no-color"], {
+      cwd: workspace.workingDir,
+      env: {
+        PATH: process.env.PATH,
+        TF_DATA_DIR: workspace.layout.tofuDataDir,
+        TF_CLI_CONFIG_FILE: "/dev/null",
+        CHECKPOINT_DISABLE: "1",
+      },
+      stdio: "ignore",
+    });
+    try {
+      const lockInfo = tofuStatePaths(workspace.layout).stateLockInfo;
+      while (
+        !(await stat(lockInfo).then(
+          () => true,
+          () => false,
+        ))
+      )
+        await new Promise((r) => setTimeout(r, 50));
+      const { ID } = JSON.parse(await readFile(lockInfo, "utf8")) as { ID: string };
+      const failure = (await runner.plan({ nodeNames }).catch((e: unknown) => e)) as HomelabError;
+      expect(failure).toBeInstanceOf(TofuFailedError);
+      expect(failure.message).toContain("could not take the OpenTofu state lock");
+      expect(failure.message).toContain("held for OperationTypeApply");
+      expect(failure.fix).toContain(`force-unlock -force ${ID}`);
+      expect(failure.fix).toContain(`TF_DATA_DIR=${workspace.layout.tofuDataDir}`);
+    } finally {
+      other.kill("SIGINT");
+      await new Promise((resolve) => other.once("exit", resolve));
+    }
   });
 
   it("forwards one interrupt to tofu and waits for it to stop cleanly", async () => {

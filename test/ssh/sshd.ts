@@ -38,9 +38,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
+    const socket = createConnection({ host, port });
     socket.once("data", () => {
       socket.destroy();
       resolve(true);
@@ -50,6 +50,7 @@ function accepts(port: number): Promise<boolean> {
 }
 
 export interface TestSshd {
+  readonly address: string;
   readonly port: number;
   readonly user: string;
   readonly dir: string;
@@ -60,11 +61,21 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export interface SshdOptions {
+  /** Loopback address to listen on (default 127.0.0.1); any of 127.0.0.0/8 works on Linux. */
+  readonly address?: string;
+  /** Default: a free port. 22 on a 127.x address lets a node's plan address be used as is (needs root). */
+  readonly port?: number;
+  /** More sshd_config lines, e.g. `SetEnv PATH=<stand-ins>:/usr/bin:/bin`. */
+  readonly extraConfig?: readonly string[];
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   requireSshTools();
   const dir = await mkdtemp(join(tmpdir(), "homelab-sshd-"));
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation directory
-  const port = await freePort();
+  const address = options.address ?? "127.0.0.1";
+  const port = options.port ?? (await freePort());
   const user = userInfo().username;
   const hostKey = join(dir, "host_ed25519");
   const identityFile = join(dir, "id_ed25519");
@@ -75,7 +86,7 @@ export async function startSshd(): Promise<TestSshd> {
   writeFileSync(
     config,
     [
-      `ListenAddress 127.0.0.1:${port}`,
+      `ListenAddress ${address}:${port}`,
       `HostKey ${hostKey}`,
       `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
       "PasswordAuthentication no",
@@ -84,6 +95,7 @@ export async function startSshd(): Promise<TestSshd> {
       "StrictModes no",
       "PermitRootLogin prohibit-password",
       "PidFile none",
+      ...(options.extraConfig ?? []),
       "",
     ].join("\n"),
   );
@@ -99,7 +111,7 @@ export async function startSshd(): Promise<TestSshd> {
       log += chunk.toString();
     });
     const deadline = Date.now() + 10_000;
-    while (!(await accepts(port))) {
+    while (!(await accepts(address, port))) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sshd did not start:\n${log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -113,6 +125,7 @@ export async function startSshd(): Promise<TestSshd> {
   newHostKey();
   await start();
   return {
+    address,
     port,
     user,
     dir,

@@ -276,15 +276,15 @@ describe("the proposal (what the command renders with and writes once confirmed)
 });
 
 describe("homelab upgrade after its proposal was rendered", () => {
-  it("fails in OpenTofu before any question: the lock file keeps its bytes, the render goes back to it", async () => {
+  it("fails before any question: the lock file keeps its bytes, the render goes back to it", async () => {
     const p = await project("v1.34.2+k3s1");
-    // Both versions have hashes homelab ships: --offline reads nothing. `false` stands in for a
-    // tofu whose `init` fails.
+    // Both versions have hashes homelab ships: --offline reads nothing. The cache has no verified
+    // Flatcar image, so the run stops before OpenTofu (which `false` would stand in for).
     const run = homelab(p, ["upgrade", "lab", "--k3s", "v1.34.10+k3s1", "--offline", "--tofu", "/bin/false"]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("k3s v1.34.2+k3s1 → v1.34.10+k3s1");
     expect(run.stderr).toContain("roll order: servers first, then agents");
-    expect(run.stderr).toContain("error[tofu-failed]");
+    expect(run.stderr).toContain("error[image-not-verified]");
     expect(readFileSync(p.lockPath, "utf8")).toBe(p.lockText);
     const ignition = readFileSync(
       join(p.repo.cwd, ".homelab", "lab", "ignition", "lab-server-1.ign"),

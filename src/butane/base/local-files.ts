@@ -1,10 +1,13 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 
 /** Errors of the reference, word for word (config/common/errors.go). */
 export const ERR_NO_FILES_DIR =
   "local file paths are relative to a files directory that must be specified with -d/--files-dir";
 export const ERR_FILES_DIR_ESCAPE = "local file path traverses outside the files directory";
+/** homelab's own (strict mode): the reference follows such links without a word. */
+export const ERR_FILES_DIR_SYMLINK_ESCAPE =
+  "local file path leaves the files directory through a symbolic link";
 
 /** Go's filepath.Join: joins and cleans (no trailing slash, `.`/`..` resolved lexically). */
 export function goJoin(...parts: string[]): string {
@@ -41,15 +44,42 @@ export function goFileError(error: unknown, path: string): string {
   }
 }
 
+/**
+ * With `rejectSymlinkEscapes`: refuses a path whose real location (symbolic links resolved)
+ * is outside the files directory's. The reference checks the path lexically only, so a link
+ * inside the files directory can embed any file the user can read.
+ */
+export function ensureRealPathWithinFilesDir(path: string, filesDir: string): string | undefined {
+  let real: string;
+  let base: string;
+  try {
+    real = realpathSync(path);
+    base = realpathSync(filesDir);
+  } catch {
+    return undefined; // a missing file is reported by the read itself
+  }
+  if (real !== base && !real.startsWith(`${base}${nodePath.sep}`)) return ERR_FILES_DIR_SYMLINK_ESCAPE;
+  return undefined;
+}
+
+export interface LocalFileOptions {
+  readonly filesDir?: string;
+  /** Refuse files reached through a symbolic link that leaves the files directory. */
+  readonly rejectSymlinkEscapes?: boolean;
+}
+
 export type LocalRead =
   | { readonly ok: true; readonly bytes: Buffer }
   | { readonly ok: false; readonly error: string };
 
 /** Reads a `local` file relative to the files directory (base/util ReadLocalFile). */
-export function readLocalFile(configPath: string, filesDir: string | undefined): LocalRead {
+export function readLocalFile(configPath: string, options: LocalFileOptions): LocalRead {
+  const { filesDir } = options;
   if (!filesDir) return { ok: false, error: ERR_NO_FILES_DIR };
   const filePath = goJoin(filesDir, configPath);
-  const escaped = ensureWithinFilesDir(filePath, filesDir);
+  const escaped =
+    ensureWithinFilesDir(filePath, filesDir) ??
+    (options.rejectSymlinkEscapes ? ensureRealPathWithinFilesDir(filePath, filesDir) : undefined);
   if (escaped) return { ok: false, error: escaped };
   try {
     return { ok: true, bytes: readFileSync(filePath) };

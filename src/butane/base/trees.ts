@@ -4,7 +4,14 @@ import { type PathElement, Report } from "../diagnostics.js";
 import { makeDataUrl } from "../encode/data-url.js";
 import type { IgnObject } from "../ignition/schema.js";
 import type { DecodedStruct } from "../yaml/decode.js";
-import { ERR_NO_FILES_DIR, ensureWithinFilesDir, goFileError, goJoin } from "./local-files.js";
+import {
+  ERR_NO_FILES_DIR,
+  ensureRealPathWithinFilesDir,
+  ensureWithinFilesDir,
+  goFileError,
+  goJoin,
+  type LocalFileOptions,
+} from "./local-files.js";
 import type { TranslationSet } from "./translation.js";
 
 const ERR_FILE_TYPE = "trees may only contain files, directories, and symlinks";
@@ -64,9 +71,10 @@ function byteOrder(a: string, b: string): number {
 export function processTrees(
   trees: readonly DecodedStruct[],
   config: IgnObject,
-  filesDir: string | undefined,
+  options: LocalFileOptions,
   translations: TranslationSet,
 ): Report {
+  const { filesDir } = options;
   const report = new Report();
   if (trees.length === 0) return report;
   const storage = (config.storage ?? {}) as IgnObject;
@@ -79,7 +87,9 @@ export function processTrees(
       return report;
     }
     const srcBase = goJoin(filesDir, String(tree.local ?? ""));
-    const escaped = ensureWithinFilesDir(srcBase, filesDir);
+    const escaped =
+      ensureWithinFilesDir(srcBase, filesDir) ??
+      (options.rejectSymlinkEscapes ? ensureRealPathWithinFilesDir(srcBase, filesDir) : undefined);
     if (escaped) {
       report.error(yamlPath, escaped);
       continue;

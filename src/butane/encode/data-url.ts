@@ -1,10 +1,11 @@
-import { gzipSync } from "node:zlib";
+import { gzipLikeGo } from "./go-flate/gzip.js";
 
 /**
  * Builds the `data:` URL Butane embeds for inline and local contents (base/util MakeDataURL):
  * the shortest of RFC 2397 percent-escaping and base64, or base64 of the gzipped bytes when
  * compression is allowed, not already set by the user, and shorter even after paying for the
- * `"gzip"` value.
+ * `"gzip"` value. The gzip bytes are Go's, exactly (./go-flate), so the choice is the
+ * reference's too.
  */
 export interface DataUrl {
   readonly url: string;
@@ -32,22 +33,10 @@ export function percentEscape(bytes: Uint8Array): string {
 }
 
 /**
- * Go's compress/flate finishes a stream with an empty stored block that zlib does not write,
- * so its output runs a few bytes longer than zlib's for the same input; measured on the
- * reference's own output, 5 bytes. The size comparison uses that estimate so that the choice
- * of gzip matches the reference's.
+ * The shortest gzip URL: Go's empty member is 23 bytes (header, an empty final stored block,
+ * trailer), 32 in base64. Contents whose URL is no longer than this plus `"gzip"` cannot gain.
  */
-const GO_DEFLATE_EXTRA_BYTES = 5;
-
-const MIN_GZIP_URL_LENGTH =
-  ";base64,".length + 4 * Math.ceil((20 + GO_DEFLATE_EXTRA_BYTES) / 3) + "gzip".length;
-
-export function gzipLikeGo(bytes: Uint8Array): Buffer {
-  const gz = gzipSync(bytes, { level: 9 });
-  gz[8] = 2; // XFL: best compression, as Go writes it
-  gz[9] = 255; // OS: unknown, as Go writes it
-  return gz;
-}
+const MIN_GZIP_URL_LENGTH = ";base64,".length + 32 + "gzip".length;
 
 export function makeDataUrl(
   bytes: Uint8Array,
@@ -62,9 +51,9 @@ export function makeDataUrl(
   // The smallest gzip stream (header, empty deflate, trailer) already outweighs short contents.
   if (!userCompressed && allowCompression && opaque.length > MIN_GZIP_URL_LENGTH) {
     const gz = gzipLikeGo(bytes);
-    const estimatedLength = `;base64,`.length + 4 * Math.ceil((gz.length + GO_DEFLATE_EXTRA_BYTES) / 3);
-    if (estimatedLength + "gzip".length < opaque.length) {
-      opaque = `;base64,${gz.toString("base64")}`;
+    // Butane's own test, on the exact length: the base64 URL plus the "gzip" value must be shorter.
+    if (";base64,".length + 4 * Math.ceil(gz.length / 3) + "gzip".length < opaque.length) {
+      opaque = `;base64,${Buffer.from(gz.buffer, gz.byteOffset, gz.length).toString("base64")}`;
       compression = "gzip";
     }
   }

@@ -1,5 +1,6 @@
 import { type PathElement, Report } from "../diagnostics.js";
 import type { IgnObject, IgnValue, JsonStruct, JsonType } from "./schema.js";
+import { goQuote, parseUnitContents } from "./unit-contents.js";
 import { urlScheme, validateUrl } from "./url.js";
 
 /**
@@ -12,6 +13,14 @@ export interface IgnitionRules {
   readonly schemes: ReadonlySet<string>;
   /** Spec 3.3 and older warn on setuid/setgid/sticky bits; 3.4 supports them. */
   readonly warnSpecialModeBits: boolean;
+  /** Spec 3.3 and later: a link needs a target (3.2's target is a plain string). */
+  readonly linkTargetRequired: boolean;
+  /** Spec 3.3 and later: a raid without level is "required" (3.2 calls it unrecognized). */
+  readonly raidLevelRequired: boolean;
+  /** Filesystem formats Ignition accepts (3.3 added `none`). */
+  readonly filesystemFormats: ReadonlySet<string>;
+  /** Spec 3.2: `clevis` and `clevis.custom` are pointers, so presence is what counts. */
+  readonly clevisPointers: boolean;
 }
 
 export const MSG = {
@@ -63,6 +72,15 @@ export const MSG = {
   invalidProxy: "proxies must be http(s)",
   insecureProxy: "insecure plaintext HTTP proxy specified for HTTPS resources",
   systemdExt: "invalid systemd unit extension",
+  partitionsOverwritten: "filesystem overwrites partitioned device",
+  filesystemImplicitWipe: "device matches disk with wipeTable enabled; filesystem will be wiped",
+  clevisPinRequired: "missing required custom clevis pin",
+  unknownClevisPin: "unsupported clevis pin",
+  clevisConfigRequired: "missing required custom clevis config",
+  clevisCustomWithOthers: "cannot use custom clevis config with tpm2, tang, or threshold",
+  tangThumbprintRequired: "thumbprint is required",
+  invalidTangAdvertisement: "advertisement is not valid JSON",
+  invalidScheme: "invalid url scheme",
   dropinExt: "invalid systemd drop-in extension",
 } as const;
 
@@ -87,6 +105,17 @@ const UNIT_EXTENSIONS = new Set([
   ".slice",
   ".scope",
 ]);
+const CLEVIS_PINS = new Set(["tpm2", "tang", "sss"]);
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const GUID = /^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 
 const str = (v: IgnValue): string | undefined => (typeof v === "string" ? v : undefined);
@@ -123,23 +152,6 @@ function validatePath(p: string): string | undefined {
 function pathExt(p: string): string {
   for (let i = p.length - 1; i >= 0 && p[i] !== "/"; i--) if (p[i] === ".") return p.slice(i);
   return "";
-}
-
-/** Whether unit contents declare any option in an [Install] section (go-systemd deserialize). */
-export function hasInstallSection(contents: string): boolean {
-  let section = "";
-  const lines = contents.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    let line = (lines[i] ?? "").trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    if (line.startsWith("[") && line.endsWith("]")) {
-      section = line.slice(1, -1);
-      continue;
-    }
-    while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + (lines[++i] ?? "");
-    if (line.includes("=") && section === "Install") return true;
-  }
-  return false;
 }
 
 class Checker {
@@ -194,15 +206,9 @@ class Checker {
       }
     },
     IgnitionConfig: (ic, path) => {
+      // Only merged configs need a source; `replace` is checked as a plain resource.
       for (const [i, res] of arr(ic.merge).entries())
         this.error([...path, "merge", i], this.requiredSource(res));
-      const replace = obj(ic.replace);
-      if (
-        Object.values(replace).some(
-          (v) => v !== undefined && !(typeof v === "object" && Object.keys(v).length === 0),
-        )
-      )
-        this.error([...path, "replace"], this.requiredSource(replace));
     },
     Proxy: (proxy, path) => {
       const check = (key: string, httpsOk: boolean) => {
@@ -306,7 +312,7 @@ class Checker {
           arr(fs.options).length > 0
         )
           this.error([...path, "format"], MSG.formatNilWithOthers);
-      } else if (!["ext4", "btrfs", "xfs", "swap", "vfat", "none"].includes(format)) {
+      } else if (!this.rules.filesystemFormats.has(format)) {
         this.error([...path, "format"], MSG.fsInvalidFormat);
       }
       const label = str(fs.label);
@@ -325,14 +331,23 @@ class Checker {
       const device = str(luks.device);
       if (device === undefined || device === "") this.error([...path, "device"], MSG.diskDeviceRequired);
       else this.error([...path, "device"], validatePath(device));
+      const clevis = luks.clevis;
+      const custom = obj(clevis).custom;
+      const c = obj(clevis);
+      const others =
+        arr(c.tang).length > 0 || c.tpm2 === true || (num(c.threshold) !== undefined && c.threshold !== 0);
+      const hasCustom = this.rules.clevisPointers
+        ? clevis !== undefined && custom !== undefined
+        : !nilOrEmpty(obj(custom).pin);
+      if (hasCustom && others) this.error([...path, "clevis"], MSG.clevisCustomWithOthers);
       const keySource = str(obj(luks.keyFile).source);
       if (keySource !== undefined && this.urlError(keySource))
         this.error([...path, "keys"], MSG.invalidLuksKeyFile);
     },
     Raid: (raid, path) => {
-      const level = str(raid.level);
+      const level = str(raid.level) ?? "";
       const spares = num(raid.spares);
-      if (level === undefined || level === "") this.error([...path, "level"], MSG.raidLevelRequired);
+      if (this.rules.raidLevelRequired && level === "") this.error([...path, "level"], MSG.raidLevelRequired);
       else if (["linear", "raid0", "0", "stripe"].includes(level)) {
         if (spares !== undefined && spares !== 0) this.error([...path, "level"], MSG.sparesUnsupported);
       } else if (
@@ -344,17 +359,51 @@ class Checker {
       if (devices.length === 0) this.error([...path, "devices"], MSG.raidDevicesRequired);
       for (const [i, d] of devices.entries()) this.error([...path, "devices", i], validatePath(String(d)));
     },
+    ClevisCustom: (custom, path) => {
+      const pin = str(custom.pin);
+      if (nilOrEmpty(custom.pin) && nilOrEmpty(custom.config) && custom.needsNetwork !== true) return;
+      if (pin !== undefined && pin !== "") {
+        if (!CLEVIS_PINS.has(pin)) this.error([...path, "pin"], MSG.unknownClevisPin);
+      } else this.error([...path, "pin"], MSG.clevisPinRequired);
+      if (nilOrEmpty(custom.config)) this.error([...path, "config"], MSG.clevisConfigRequired);
+    },
+    // Spec 3.2's `Custom`: plain strings, and an empty pin is simply an unknown one.
+    Custom: (custom, path) => {
+      const pin = str(custom.pin) ?? "";
+      const config = str(custom.config) ?? "";
+      if (pin === "" && config === "") return;
+      if (!CLEVIS_PINS.has(pin)) this.error([...path, "pin"], MSG.unknownClevisPin);
+      if (config === "") this.error([...path, "config"], MSG.clevisConfigRequired);
+    },
+    Tang: (tang, path) => {
+      const scheme = urlScheme(str(tang.url) ?? "");
+      if (scheme === undefined) this.error([...path, "url"], MSG.invalidUrl);
+      else if (scheme !== "http" && scheme !== "https") this.error([...path, "url"], MSG.invalidScheme);
+      if (nilOrEmpty(tang.thumbprint)) this.error([...path, "thumbprint"], MSG.tangThumbprintRequired);
+      const advertisement = str(tang.advertisement);
+      if (advertisement !== undefined && advertisement !== "" && !isJson(advertisement))
+        this.error([...path, "advertisement"], MSG.invalidTangAdvertisement);
+    },
     Unit: (unit, path) => {
       const name = str(unit.name) ?? "";
       if (!UNIT_EXTENSIONS.has(pathExt(name))) this.error([...path, "name"], MSG.systemdExt);
       const contents = str(unit.contents);
-      if (unit.enabled === true && contents !== undefined && contents !== "" && !hasInstallSection(contents))
-        this.warn(
-          [...path, "contents"],
-          `unit ${JSON.stringify(name)} is enabled, but has no install section so enable does nothing`,
-        );
+      const parsed = contents === undefined ? { options: [] } : parseUnitContents(contents);
+      if ("error" in parsed) {
+        this.error([...path, "contents"], parsed.error);
+        return;
+      }
+      if (unit.enabled === true && contents !== undefined && contents !== "")
+        if (!parsed.options.some((o) => o.section === "Install"))
+          this.warn(
+            [...path, "contents"],
+            `unit ${goQuote(name)} is enabled, but has no install section so enable does nothing`,
+          );
     },
     Dropin: (dropin, path) => {
+      const contents = str(dropin.contents);
+      const parsed = contents === undefined ? undefined : parseUnitContents(contents);
+      if (parsed && "error" in parsed) this.error([...path, "contents"], parsed.error);
       if (pathExt(str(dropin.name) ?? "") !== ".conf") this.error([...path, "name"], MSG.dropinExt);
     },
   };
@@ -375,8 +424,8 @@ class Checker {
     });
     links.forEach((l1, i) => {
       for (const l2 of links) if (under(l1.path, l2)) this.error([...path, "links", i], MSG.linkUsedSymlink);
-      const target = str(l1.target);
-      if (target === undefined || target === "") {
+      const target = str(l1.target) ?? "";
+      if (this.rules.linkTargetRequired && target === "") {
         this.error([...path, "links", i, "target"], MSG.linkTargetRequired);
         return;
       }
@@ -392,6 +441,16 @@ class Checker {
       if (group.id !== undefined) this.warn([...path, "links", i, "group", "id"], MSG.hardLinkOwner);
       if (group.name !== undefined) this.warn([...path, "links", i, "group", "name"], MSG.hardLinkOwner);
     });
+    const disks = new Map<string, IgnObject>();
+    for (const d of arr(storage.disks)) disks.set(str(d.device) ?? "", d);
+    arr(storage.filesystems).forEach((fs, i) => {
+      const disk = disks.get(str(fs.device) ?? "");
+      if (!disk) return;
+      if (arr(disk.partitions).length > 0)
+        this.warn([...path, "filesystems", i, "device"], MSG.partitionsOverwritten);
+      else if (fs.wipeFilesystem !== true && disk.wipeTable === true)
+        this.warn([...path, "filesystems", i, "device"], MSG.filesystemImplicitWipe);
+    });
   }
 
   private disk(disk: IgnObject, path: readonly PathElement[]): void {
@@ -402,23 +461,20 @@ class Checker {
     }
     this.error([...path, "device"], validatePath(device));
     const parts = arr(disk.partitions);
-    const numbers = new Set<number>();
-    for (const [i, part] of parts.entries()) {
-      const n = num(part.number) ?? 0;
-      if (n === 0) continue;
-      if (numbers.has(n)) {
-        this.error([...path, "partitions", i], MSG.partitionNumbersCollide);
-        break;
-      }
-      numbers.add(n);
-    }
+    const numberOf = (p: IgnObject): number => num(p.number) ?? 0;
+    // partitionNumbersCollide: the second index of a repeated number.
+    const byNumber = new Map<number, number[]>();
+    parts.forEach((p, i) => {
+      const n = numberOf(p);
+      if (n !== 0) byNumber.set(n, [...(byNumber.get(n) ?? []), i]);
+    });
+    const collision = [...byNumber.values()].find((indexes) => indexes.length > 1);
+    if (collision) this.error([...path, "partitions", collision[1] as number], MSG.partitionNumbersCollide);
     const overlap = partitionsOverlap(parts);
     if (overlap !== undefined) this.error([...path, "partitions", overlap], MSG.partitionsOverlap);
     const absent = parts.some((p) => p.shouldExist === false);
-    const zeroes = parts.some(
-      (p) => p.shouldExist !== false && (num(p.startMiB) === 0 || num(p.sizeMiB) === 0),
-    );
-    if (absent && zeroes) this.error([...path, "partitions"], MSG.zeroesWithShouldNotExist);
+    if (absent && parts.some((p) => numberOf(p) === 0))
+      this.error([...path, "partitions"], MSG.zeroesWithShouldNotExist);
     const labels = new Set<string>();
     for (const [i, part] of parts.entries()) {
       const label = str(part.label);
@@ -436,19 +492,25 @@ function utf16Length(s: string): number {
   return s.length;
 }
 
-/** The index of the first partition overlapping an earlier one (both with known start and size). */
+/**
+ * Ignition's partitionsOverlap: for each partition with a known non-zero start and a size, the
+ * index of the first other such partition it touches (a size of 0 ends at the start).
+ */
 function partitionsOverlap(parts: readonly IgnObject[]): number | undefined {
-  for (let i = 0; i < parts.length; i++) {
-    const a = parts[i] as IgnObject;
-    const aStart = num(a.startMiB);
-    const aSize = num(a.sizeMiB);
-    if (!aStart || !aSize) continue;
-    for (let j = 0; j < i; j++) {
-      const b = parts[j] as IgnObject;
-      const bStart = num(b.startMiB);
-      const bSize = num(b.sizeMiB);
-      if (!bStart || !bSize) continue;
-      if (aStart < bStart + bSize && bStart < aStart + aSize) return i;
+  const end = (start: number, size: number) => (size === 0 ? start : start + size - 1);
+  for (const [pi, p] of parts.entries()) {
+    const pStart = num(p.startMiB);
+    const pSize = num(p.sizeMiB);
+    if (pStart === undefined || pSize === undefined || pStart === 0) continue;
+    const pEnd = end(pStart, pSize);
+    for (const [oi, o] of parts.entries()) {
+      const oStart = num(o.startMiB);
+      const oSize = num(o.sizeMiB);
+      if (oi === pi || oStart === undefined || oSize === undefined || oStart === 0) continue;
+      const oEnd = end(oStart, oSize);
+      if (pStart >= oStart && pStart <= oEnd) return oi;
+      if (pEnd >= oStart && pEnd <= oEnd) return oi;
+      if (pStart < oStart && pEnd > oEnd) return oi;
     }
   }
   return undefined;

@@ -65,3 +65,50 @@ export function goTypeName(type: TypeSpec): string {
   if (type.kind === "list") return `[]${goTypeName(type.of)}`;
   return type.goName ?? type.kind;
 }
+
+/**
+ * A copy of a schema with every Go type name moved to package `pkg` (`v0_4.Resource` becomes
+ * `v0_5.Resource`): each Butane base version declares its own types, and go-yaml names them
+ * in its type errors.
+ */
+export function withPackage(spec: StructSpec, pkg: string): StructSpec {
+  const done = new Map<TypeSpec, TypeSpec>();
+  const rename = (name: string): string => `${pkg}.${name.slice(name.lastIndexOf(".") + 1)}`;
+  const go = (type: TypeSpec): TypeSpec => {
+    const seen = done.get(type);
+    if (seen) return seen;
+    let out: TypeSpec;
+    if (type.kind === "struct") {
+      out = {
+        kind: "struct",
+        goName: rename(type.goName),
+        fields: type.fields.map((f) => ({ ...f, type: go(f.type) })),
+      };
+    } else if (type.kind === "list") {
+      out = { kind: "list", of: go(type.of) };
+    } else {
+      out = type.goName === undefined ? type : { kind: type.kind, goName: rename(type.goName) };
+    }
+    done.set(type, out);
+    return out;
+  };
+  return go(spec) as StructSpec;
+}
+
+/** The struct named `name` (without package) anywhere in a schema. */
+export function findStruct(spec: StructSpec, name: string): StructSpec | undefined {
+  const seen = new Set<TypeSpec>();
+  const go = (type: TypeSpec): StructSpec | undefined => {
+    if (seen.has(type)) return undefined;
+    seen.add(type);
+    if (type.kind === "list") return go(type.of);
+    if (type.kind !== "struct") return undefined;
+    if (type.goName.slice(type.goName.lastIndexOf(".") + 1) === name) return type;
+    for (const f of type.fields) {
+      const found = go(f.type);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return go(spec);
+}

@@ -1,13 +1,25 @@
 import type { PathElement } from "../diagnostics.js";
-import type { IgnObject, IgnValue } from "../ignition/schema.js";
+import type { IgnObject, IgnValue, JsonType } from "../ignition/schema.js";
+import { clevis } from "../ignition/v3_3_0/types.js";
 import type { FieldFilter } from "./spec-version.js";
 
-/** Go's reflect IsZero for a decoded value: nothing set anywhere inside. */
-function isZero(value: IgnValue): boolean {
+/**
+ * Butane's FieldFilters emptiness (config/util/filter.go): a set pointer is never empty, even
+ * to `false` or `""`; a list is empty without items; a struct when every field is.
+ */
+function isEmpty(value: IgnValue, type: JsonType, pointer: boolean): boolean {
   if (value === undefined) return true;
-  if (Array.isArray(value)) return false;
-  if (typeof value === "object") return Object.values(value).every(isZero);
-  return value === "" || value === 0 || value === false;
+  if (pointer) return false;
+  switch (type.kind) {
+    case "list":
+      return !Array.isArray(value) || value.length === 0;
+    case "struct": {
+      const v = value as IgnObject;
+      return type.fields.every((f) => isEmpty(v[f.name], f.type, f.pointer));
+    }
+    default:
+      return value === "" || value === 0 || value === false;
+  }
 }
 
 /** `storage.luks.clevis`: clevis is not supported by this variant (e.g. flatcar before 1.2). */
@@ -18,7 +30,7 @@ export const noClevis: FieldFilter = {
     const luks = Array.isArray(storage?.luks) ? (storage.luks as IgnObject[]) : [];
     const found: PathElement[][] = [];
     luks.forEach((l, i) => {
-      if (!isZero(l.clevis)) found.push(["storage", "luks", i, "clevis"]);
+      if (!isEmpty(l.clevis, clevis, false)) found.push(["storage", "luks", i, "clevis"]);
     });
     return found;
   },

@@ -24,9 +24,6 @@ export interface SpecVersion {
   readonly schema: StructSpec;
   readonly sourceChecks: StructChecks;
   readonly ignition: IgnitionSpec;
-  readonly translate: (
-    config: DecodedStruct,
-    options: Omit<TranslateOptions, "ignitionVersion">,
-  ) => TranslateResult;
+  readonly translate: (config: DecodedStruct, options: Omit<TranslateOptions, "ignition">) => TranslateResult;
   readonly filters: readonly FieldFilter[];
 }

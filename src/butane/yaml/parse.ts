@@ -175,6 +175,7 @@ interface Collection {
   readonly column: number;
   readonly endOffset: number;
   readonly startOffset: number;
+  readonly sequence: boolean;
 }
 
 function blockCollections(root: Node | null | undefined, positions: PositionIndex): Collection[] {
@@ -183,11 +184,21 @@ function blockCollections(root: Node | null | undefined, positions: PositionInde
     if (!node || typeof node !== "object") return;
     if ((isMap(node) || isSeq(node)) && !node.flow && node.range) {
       const pos = positions.at(node.range[0]);
-      found.push({ ...pos, startOffset: node.range[0], endOffset: node.range[2] });
+      found.push({ ...pos, startOffset: node.range[0], endOffset: node.range[2], sequence: isSeq(node) });
     }
     if (isMap(node)) {
       for (const pair of node.items) {
         visit(pair.key);
+        const key = pair.key as ParsedNode | null;
+        const value = pair.value as ParsedNode | null;
+        // An "indentless" sequence (its `-` in the key's column) is no block of its own to
+        // libyaml: errors after it are reported in the mapping's context.
+        if (key?.range && isSeq(value) && !value.flow && value.range) {
+          if (positions.at(value.range[0]).column === positions.at(key.range[0]).column) {
+            for (const item of value.items) visit(item);
+            continue;
+          }
+        }
         visit(pair.value);
       }
     } else if (isSeq(node)) {
@@ -214,10 +225,12 @@ function goYamlError(
   let offset = error.pos[0];
   const text = positions.source;
   // The offending token, not the indentation before it.
-  while (offset < text.length && (text[offset] === " " || text[offset] === "\t")) offset++;
+  while (offset < text.length && /[ \t\r\n]/.test(text[offset] ?? "")) offset++;
   const at = positions.at(offset);
   const firstLine = error.message.split("\n")[0] ?? error.message;
   const message = firstLine.replace(/ at line \d+, column \d+:?$/, "");
+  const libyaml = libyamlEquivalent(error, message, offset, doc, positions);
+  if (libyaml) return libyaml;
   const quoted = /^(Missing closing|Unexpected end of flow|Missing , or :)/.test(message);
   if (STRUCTURE_ERRORS.has(error.code) && !quoted && !/quote/i.test(message)) {
     const collections = blockCollections(doc.contents, positions).filter(
@@ -225,13 +238,127 @@ function goYamlError(
     );
     const context = collections[collections.length - 1];
     const contextLine0 = context ? context.line - 1 : 0;
-    const expected =
-      error.code === "MISSING_CHAR" && /-/.test(message)
-        ? "did not find expected '-' indicator"
-        : "did not find expected key";
+    // Inside a block sequence libyaml wants the next `-`; anywhere else, a key.
+    const expected = context?.sequence ? "did not find expected '-' indicator" : "did not find expected key";
     return { line: contextLine0 !== 0 ? contextLine0 : at.line - 1, message: expected };
   }
   return { line: at.line, message: message.charAt(0).toLowerCase() + message.slice(1) };
+}
+
+/** Where a scan for a character skips quoted text and comments. */
+function scanOutsideQuotes(text: string, from: number, step: 1 | -1, found: (i: number) => boolean): number {
+  let quote: string | undefined;
+  for (let i = from; i >= 0 && i < text.length; i += step) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      continue;
+    }
+    if (step === 1 && (c === '"' || c === "'")) quote = c;
+    else if (found(i)) return i;
+  }
+  return -1;
+}
+
+/**
+ * Whether libyaml would take the plain scalar at `offset` as a *required* simple key: the
+ * first token of its line, in the column of the entry on the line above (a sibling key, so
+ * the mapping's indentation). Such a key that runs onto the next line is an error at once.
+ */
+function requiredSimpleKey(text: string, offset: number, positions: PositionIndex): boolean {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  if (text.slice(lineStart, offset).trim() !== "") return false;
+  const column = offset - lineStart;
+  let end = lineStart - 1;
+  while (end > 0) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const line = text.slice(start, end);
+    end = start - 1;
+    if (line.trim() === "" || line.trim().startsWith("#")) continue;
+    const entry = /^(\s*(?:-\s+)*)/.exec(line)?.[1] ?? "";
+    return entry.length === column;
+  }
+  return positions.at(offset).column === 1;
+}
+
+/**
+ * libyaml's message and line for the errors the `yaml` package words differently: a value
+ * that runs into a `key:` ("mapping values are not allowed in this context", at that colon's
+ * line), an unclosed flow collection (at the line of its bracket, 0-based as libyaml's
+ * context marks are), a quoted scalar without its closing quote (at the opening quote's
+ * line), and a block sequence continued without `-` (at the sequence's line).
+ */
+function libyamlEquivalent(
+  error: YAMLError,
+  message: string,
+  offset: number,
+  doc: Document.Parsed,
+  positions: PositionIndex,
+): { line: number; message: string } | undefined {
+  const text = positions.source;
+  const lineOf = (i: number) => positions.at(i).line;
+  const implicitKey =
+    error.code === "MULTILINE_IMPLICIT_KEY" ||
+    (error.code === "MISSING_CHAR" && /^Implicit map keys need to be followed/.test(message));
+  if (implicitKey && requiredSimpleKey(text, error.pos[0], positions)) {
+    // A key at its mapping's indentation that never gets its colon: a scanner error at the
+    // key's line.
+    return { line: lineOf(error.pos[0]), message: "could not find expected ':'" };
+  }
+  if (
+    (error.code === "BLOCK_AS_IMPLICIT_KEY" && /^Nested mappings/.test(message)) ||
+    error.code === "MULTILINE_IMPLICIT_KEY"
+  ) {
+    const colon = scanOutsideQuotes(
+      text,
+      error.pos[0],
+      1,
+      (i) => text[i] === ":" && /[\s]/.test(text[i + 1] ?? "\n"),
+    );
+    if (colon >= 0) return { line: lineOf(colon), message: "mapping values are not allowed in this context" };
+  }
+  const flow = /^Flow (sequence|map) in block collection/.exec(message);
+  if (error.code === "BAD_INDENT" && flow) {
+    const [open, close] = flow[1] === "sequence" ? ["[", "]"] : ["{", "}"];
+    let depth = 0;
+    const at = scanOutsideQuotes(text, offset - 1, -1, (i) => {
+      if (text[i] === close) depth++;
+      else if (text[i] === open) {
+        if (depth === 0) return true;
+        depth--;
+      }
+      return false;
+    });
+    const contextLine0 = at >= 0 ? lineOf(at) - 1 : 0;
+    return {
+      line: contextLine0 !== 0 ? contextLine0 : lineOf(offset) - 1,
+      message: `did not find expected ',' or '${close}'`,
+    };
+  }
+  if (error.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(message)) {
+    const quoteChar = /"quote/.test(message) ? '"' : "'";
+    const opening = text.lastIndexOf(quoteChar, Math.max(0, error.pos[0]));
+    const contextLine0 = opening >= 0 ? lineOf(opening) - 1 : 0;
+    // A scanner error: its line is the 0-based mark plus one.
+    return {
+      line: (contextLine0 !== 0 ? contextLine0 : lineOf(text.length) - 1) + 1,
+      message: "found unexpected end of stream",
+    };
+  }
+  if (error.code === "BAD_INDENT") {
+    const column = positions.at(offset).column;
+    const sequence = blockCollections(doc.contents, positions)
+      .filter((c) => c.startOffset < offset && c.column === column)
+      .pop();
+    if (sequence?.sequence) {
+      const contextLine0 = sequence.line - 1;
+      return {
+        line: contextLine0 !== 0 ? contextLine0 : lineOf(offset) - 1,
+        message: "did not find expected '-' indicator",
+      };
+    }
+  }
+  return undefined;
 }
 
 /** Parses the first YAML document of `text` into go-yaml's node model. */

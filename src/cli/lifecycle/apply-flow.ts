@@ -9,6 +9,7 @@ import {
 } from "../../rollout/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
+import { ignitionChanges, ignitionData, ignitionLines, recordAppliedIgnition } from "./ignition-changes.js";
 import { applyPlan, confirmPlan, planStep, summaryData } from "./plan-flow.js";
 import { type RollCommandOptions, rollEnvironment } from "./roll.js";
 import type { Session } from "./session.js";
@@ -66,23 +67,32 @@ export async function applyEnvironment(
       what: options.what,
       question: options.question,
     });
-    if (!confirmed) return { applied: false, render, data };
-    try {
-      await options.onConfirmed?.();
-    } catch (error) {
-      await runner.discard(saved);
-      throw error;
+    if (confirmed) {
+      try {
+        await options.onConfirmed?.();
+      } catch (error) {
+        await runner.discard(saved);
+        throw error;
+      }
+      await applyPlan(context, runner, saved, { nodes: render.plan.nodes, knownHosts: layout.knownHosts });
     }
-    await applyPlan(context, runner, saved, { nodes: render.plan.nodes, knownHosts: layout.knownHosts });
-    return { applied: true, render, data };
+    // Nothing was held back: every node's machine runs the Ignition just written.
+    await recordAppliedIgnition(
+      render,
+      layout,
+      render.plan.nodes.map((node) => node.name),
+    );
+    return { applied: confirmed, render, data };
   }
 
   // What the first step applies, then the whole roll, then one question for all of it.
+  const changes = await ignitionChanges(render, layout);
   await session.rerender(RELEASE_NONE);
   const first = await planStep(context, runner, { nodeNames }, `Planning ${name} (creations first)`);
-  context.reporter.info(formatRollout(rollout, { steps }), {
+  context.reporter.info(formatRollout(rollout, { steps, ignition: ignitionLines(changes) }), {
     event: "rollout",
     rollout: rolloutData(rollout),
+    ignition: ignitionData(changes),
   });
   const count = steps.flat().length;
   const confirmed = await confirmPlan(

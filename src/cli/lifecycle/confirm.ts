@@ -1,4 +1,4 @@
-import { HomelabError } from "../../errors/index.js";
+import { HomelabError, isHomelabError } from "../../errors/index.js";
 import type { CliContext } from "../context.js";
 
 /**
@@ -26,7 +26,21 @@ export async function confirmOrRefuse(
       },
     );
   }
-  const answer = (await context.ask(options.question)).trim();
+  let answer: string;
+  try {
+    answer = (await context.ask(options.question)).trim();
+  } catch (error) {
+    // readline rejects the question on Ctrl-C ("Aborted with Ctrl+C") and when the terminal
+    // closes (Ctrl-D, hangup): no answer is a no.
+    if (isHomelabError(error)) throw error;
+    throw new HomelabError(
+      "confirmation-declined",
+      `${options.what} was not confirmed (the question was interrupted); nothing was changed`,
+      {
+        fix: `Run the command again and answer ${options.expected.map((e) => JSON.stringify(e)).join(" or ")}, or pass ${flag}.`,
+      },
+    );
+  }
   if (!options.expected.includes(answer)) {
     throw new HomelabError(
       "confirmation-declined",

@@ -1,14 +1,37 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import {
+  cachedImagePaths,
+  type DownloadTimeouts,
   type EnsuredImage,
   ensureFlatcarImage,
   type ImageProgress,
   readShippedSigningKey,
   useLocalImage,
+  verifiedCachedImage,
 } from "../../image/index.js";
 import type { LockedEnvironment } from "../../lock/index.js";
+import type { RenderResult } from "../../render/index.js";
 import type { CliContext } from "../context.js";
 import type { ProgressHandle } from "../reporter/index.js";
 import type { RenderedEnvironment } from "./render.js";
+
+/**
+ * Download timeouts: homelab's defaults (30 s for a response, 60 s without data), or
+ * HOMELAB_DOWNLOAD_TIMEOUT / HOMELAB_DOWNLOAD_IDLE_TIMEOUT in seconds (slow proxies, tests).
+ */
+export function downloadTimeouts(context: CliContext): DownloadTimeouts {
+  const seconds = (name: string): number | undefined => {
+    const value = Number(context.env[name]);
+    return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
+  };
+  const requestMs = seconds("HOMELAB_DOWNLOAD_TIMEOUT");
+  const idleMs = seconds("HOMELAB_DOWNLOAD_IDLE_TIMEOUT");
+  return {
+    ...(requestMs === undefined ? {} : { requestMs }),
+    ...(idleMs === undefined ? {} : { idleMs }),
+  };
+}
 
 /** Turns image progress events into two reporter progress bars (download, then verification). */
 function progressBars(
@@ -80,6 +103,7 @@ export async function imageForRelease(
           signatureUrl: release.image.signatureUrl,
           fetch: (url, init) => fetch(url, init),
           reverify: options.reverify === true,
+          timeouts: downloadTimeouts(context),
         });
     bars.finish();
     for (const warning of image.warnings) context.reporter.warn(warning, { code: "image-unverifiable" });
@@ -103,5 +127,70 @@ export async function ensureImageStep(
   const { channel, version } = render.versions.flatcar;
   return context.reporter.step(`Flatcar ${channel} ${version} image`, () =>
     imageForRelease(context, render.versions.flatcar, options),
+  );
+}
+
+/**
+ * The check every command that hands the rendered configuration to OpenTofu (plan, apply,
+ * up, replace) makes before tofu runs: the image `main.tf.json` names is verified — the
+ * cached image against the lock's sha512 and the Flatcar key that verified it (offline: its
+ * verification record, or its cached signature), a local `--image` with the `.sig` beside it.
+ * Nothing is downloaded: a missing or unverified cached image is refused with
+ * `image-not-verified`, naming `homelab image <env>`. An unsigned local image passes only
+ * with `insecureSkipVerify`, loudly.
+ */
+export async function verifiedImageForTofu(
+  context: CliContext,
+  render: Pick<RenderResult, "flatcarImage" | "versions" | "plan">,
+  options: Pick<ImageOptions, "insecureSkipVerify" | "reverify"> = {},
+): Promise<EnsuredImage> {
+  const release = render.versions.flatcar;
+  const cached = cachedImagePaths(context.paths.cacheRoot, release.channel, release.version).image;
+  if (resolve(render.flatcarImage) !== resolve(cached)) {
+    return imageForRelease(context, release, { ...options, image: render.flatcarImage });
+  }
+  const signingKeys = await readShippedSigningKey();
+  const bars = progressBars(context, `Flatcar ${release.channel} ${release.version}`);
+  try {
+    return await verifiedCachedImage({
+      signingKeys,
+      expectedFingerprint: release.image.signingKeyFingerprint,
+      ...(release.image.sha512 ? { expectedSha512: release.image.sha512 } : {}),
+      now: () => context.date(),
+      onProgress: bars.onProgress,
+      channel: release.channel,
+      version: release.version,
+      cacheRoot: context.paths.cacheRoot,
+      reverify: options.reverify === true,
+      fetchCommand: `homelab image ${render.plan.environment.name}`,
+    });
+  } finally {
+    bars.finish();
+  }
+}
+
+/** verifiedImageForTofu as a visible step. */
+export function verifiedImageStep(
+  context: CliContext,
+  render: Pick<RenderResult, "flatcarImage" | "versions" | "plan">,
+): Promise<EnsuredImage> {
+  const { channel, version } = render.versions.flatcar;
+  return context.reporter.step(`Checking the Flatcar ${channel} ${version} image`, () =>
+    verifiedImageForTofu(context, render),
+  );
+}
+
+/**
+ * `render --image PATH` writes the path into main.tf.json without verifying it (render
+ * touches no image); an image without a signature beside it gets a loud warning, because
+ * plan, apply and up will refuse it (unless `up --image PATH --insecure-skip-verify`).
+ */
+export function warnIfUnsigned(context: CliContext, imagePath: string): void {
+  if (existsSync(`${imagePath}.sig`)) return;
+  context.reporter.warn(
+    `UNVERIFIED IMAGE: ${imagePath} has no signature beside it (${imagePath}.sig). The rendered configuration ` +
+      "boots every node from it; `homelab up --image` refuses it unless --insecure-skip-verify is given. Use an image " +
+      "downloaded from Flatcar with its .sig, or leave --image out for the verified image of the cache.",
+    { code: "image-unverifiable" },
   );
 }

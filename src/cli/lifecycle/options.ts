@@ -29,6 +29,22 @@ export function yesOption(command: Command, what: string): Command {
   return command.option("-y, --yes", `${what} without asking (needed with --json or without a terminal)`);
 }
 
+/**
+ * `--new-secrets` of render, plan, apply and up: a secret of an environment that has been applied
+ * (k3s token, SSH key, deploy key) that is missing is created anew instead of refused.
+ */
+export function newSecretsOption(command: Command): Command {
+  return command.option(
+    "--new-secrets",
+    "create a missing k3s token or SSH key even though the environment has been applied (its nodes keep the old one until replaced)",
+  );
+}
+
+/** The render options `--new-secrets` stands for. */
+export function newSecretsRender(options: Record<string, unknown>): { allowNewSecrets?: boolean } {
+  return options.newSecrets === true ? { allowNewSecrets: true } : {};
+}
+
 export function timeoutOption(command: Command): Command {
   return command.option("--timeout <duration>", "bound of each wait, e.g. 90s, 15m, 1h", DEFAULT_TIMEOUT);
 }

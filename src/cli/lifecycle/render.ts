@@ -30,6 +30,8 @@ export interface RenderStepOptions {
    * renders its proposal before the user confirmed, and writes the file only then).
    */
   readonly lock?: LockFile;
+  /** `--new-secrets`: create missing secrets even for an applied environment (see RenderOptions). */
+  readonly allowNewSecrets?: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function renderWithContext(
       lockFile: LOCK_FILE_NAME,
       ...(options.release ? { release: options.release } : {}),
       ...(options.requested ? { requested: options.requested } : {}),
+      ...(options.allowNewSecrets ? { allowNewSecrets: true } : {}),
     });
   if (options.quiet) return { render: await render(), lock };
   const result = await context.reporter.step(`Rendering ${environment}`, render);

@@ -39,6 +39,7 @@ import { type StateLayout, stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
 import { environmentKubeconfig } from "./cluster-access.js";
 import { fetchClusterKubeconfig } from "./cluster-waits.js";
+import { recordAppliedIgnition } from "./ignition-changes.js";
 import type { Session } from "./session.js";
 
 /**
@@ -231,7 +232,10 @@ export async function rollEnvironment(
       }
     },
     drain: async (node) => {
-      await drainNode({ api: await cluster(), node, timeoutMs: options.timeoutMs, clock: gate.clock });
+      const client = await cluster();
+      // Resuming after a removal: a Node that is gone has nothing left to drain.
+      if ((await client.readNode(node)) === undefined) return;
+      await drainNode({ api: client, node, timeoutMs: options.timeoutMs, clock: gate.clock });
     },
     remove: async (node) => {
       const client = await cluster();
@@ -316,15 +320,7 @@ export async function rollEnvironment(
         clock: gate.clock,
       });
     },
-    recordApplied: async (nodes) => {
-      for (const node of nodes) {
-        const ignition = render.ignition.get(node);
-        if (ignition === undefined) continue;
-        const files = layout.node(node);
-        await mkdir(files.dir, { recursive: true, mode: 0o700 });
-        await writeSecretFileAtomic(files.appliedIgnition, ignition);
-      }
-    },
+    recordApplied: (nodes) => recordAppliedIgnition(render, layout, nodes),
   };
   const preparedSnapshots = new Map<string, SnapshotRef>();
 

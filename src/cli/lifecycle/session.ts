@@ -55,12 +55,7 @@ export async function withEnvironmentRunLock<T>(
 ): Promise<T> {
   const lockPath = stateLayout(environmentStateDir(context.paths, lockNameOf(environment))).runLock;
   return withRunLock({ path: lockPath, holder: runLockHolder(context, command) }, async (lock) => {
-    if (lock.replacedStale) {
-      const stale = lock.replacedStale;
-      context.reporter.warn(
-        `took over a stale run lock left by \`${stale.command}\` (pid ${stale.pid}, started ${stale.startedAt}), which is no longer running`,
-      );
-    }
+    if (lock.staleNotice) context.reporter.warn(lock.staleNotice);
     return work();
   });
 }

@@ -58,6 +58,7 @@ export function createRunner(
     machineReadable: context.reporter.json,
     color: wantsColor(context),
     interrupts: processInterrupts(),
+    onNotice: (message) => context.reporter.warn(message),
     onRepeatedInterrupt: () => {
       if (warned) return;
       warned = true;

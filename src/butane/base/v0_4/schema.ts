@@ -87,6 +87,8 @@ export interface BaseSchemaParts {
   readonly luks: StructSpec;
   readonly passwdUser: StructSpec;
   readonly unit: StructSpec;
+  /** Base v0_3: no `kernel_arguments`, and a link's target and a raid's level are plain strings. */
+  readonly v0_3?: boolean;
 }
 
 /** Builds the root schema from the parts a spec version may replace. */
@@ -114,7 +116,7 @@ export function buildConfigSchema(pkg: string, parts: BaseSchemaParts): StructSp
     field("path", STRING),
     field("user", nodeUser),
     ptr("hard", BOOL),
-    ptr("target", STRING),
+    parts.v0_3 ? field("target", STRING) : ptr("target", STRING),
   ]);
   const filesystem = struct(`${pkg}.Filesystem`, [
     field("device", STRING),
@@ -129,7 +131,7 @@ export function buildConfigSchema(pkg: string, parts: BaseSchemaParts): StructSp
   ]);
   const raid = struct(`${pkg}.Raid`, [
     field("devices", list(named("string", `${pkg}.Device`))),
-    ptr("level", STRING),
+    parts.v0_3 ? field("level", STRING) : ptr("level", STRING),
     field("name", STRING),
     field("options", list(named("string", `${pkg}.RaidOption`))),
     ptr("spares", INT),
@@ -192,7 +194,7 @@ export function buildConfigSchema(pkg: string, parts: BaseSchemaParts): StructSp
     field("version", STRING),
     field("variant", STRING),
     field("ignition", ignition),
-    field("kernel_arguments", kernelArguments),
+    ...(parts.v0_3 ? [] : [field("kernel_arguments", kernelArguments)]),
     field("passwd", passwd),
     field("storage", storage),
     field("systemd", systemd),

@@ -1,16 +1,17 @@
 import { type PathElement, Report } from "../../diagnostics.js";
 import { makeDataUrl } from "../../encode/data-url.js";
 import type { IgnObject, IgnValue } from "../../ignition/schema.js";
+import type { IgnitionSpec } from "../../ignition/spec.js";
 import type { Decoded, DecodedStruct } from "../../yaml/decode.js";
-import { readLocalFile } from "../local-files.js";
+import { type LocalFileOptions, readLocalFile } from "../local-files.js";
+import { mergeTranslatedConfigs } from "../merge.js";
 import { mountUnit } from "../mount-units.js";
 import { TranslationSet } from "../translation.js";
 import { processTrees } from "../trees.js";
 
-export interface TranslateOptions {
-  readonly filesDir?: string;
-  /** The Ignition version written to `ignition.version`. */
-  readonly ignitionVersion: string;
+export interface TranslateOptions extends LocalFileOptions {
+  /** The Ignition version produced: `ignition.version`, and the types merges run over. */
+  readonly ignition: IgnitionSpec;
 }
 
 export interface TranslateResult {
@@ -70,7 +71,9 @@ function nonEmpty(obj: IgnObject): IgnObject | undefined {
  */
 export class BaseTranslator {
   protected readonly report = new Report();
-  protected readonly translations = new TranslationSet();
+  protected translations = new TranslationSet();
+  /** Base v0_4 and later write `.swap` units for swap filesystems; v0_3 a `.mount` unit. */
+  protected readonly swapUnits: boolean = true;
 
   constructor(protected readonly options: TranslateOptions) {}
 
@@ -87,10 +90,10 @@ export class BaseTranslator {
     if (storage) config.storage = storage;
     const systemd = this.systemd(get.struct(cfg.systemd));
     if (systemd) config.systemd = systemd;
-    this.addMountUnits(cfg, config);
+    const merged = this.addMountUnits(cfg, config);
     const trees = get.list(get.struct(cfg.storage).trees) ?? [];
-    this.report.merge(processTrees(trees.map(get.struct), config, this.options.filesDir, this.translations));
-    return { config, translations: this.translations, report: this.report };
+    this.report.merge(processTrees(trees.map(get.struct), merged, this.options, this.translations));
+    return { config: merged, translations: this.translations, report: this.report };
   }
 
   protected ignition(from: DecodedStruct): IgnObject {
@@ -116,7 +119,7 @@ export class BaseTranslator {
         : {},
     };
     to.timeouts = clone(get.struct(from.timeouts)) as IgnObject;
-    to.version = this.options.ignitionVersion;
+    to.version = this.options.ignition.version;
     return to;
   }
 
@@ -134,7 +137,7 @@ export class BaseTranslator {
       if (value === undefined) continue;
       let bytes: Uint8Array;
       if (field === "local") {
-        const read = readLocalFile(value, this.options.filesDir);
+        const read = readLocalFile(value, this.options);
         if (!read.ok) {
           this.report.error([...yamlPath, "local"], read.error);
           return to;
@@ -252,13 +255,20 @@ export class BaseTranslator {
   }
 
   /**
-   * `with_mount_unit`: generated units are merged into the config as an Ignition parent
-   * config, so they come first and a user unit of the same name overrides their fields.
+   * `with_mount_unit`: the generated units form a parent config that the user's config is
+   * merged over (addMountUnits), so a user unit of the same name overrides their fields. The
+   * reference merges whenever there are filesystems, even without a mount unit, and the merge
+   * keeps only the translations of non-zero values: reports at empty fields then fall back to
+   * their JSON path.
    */
-  private addMountUnits(cfg: DecodedStruct, config: IgnObject): void {
+  private addMountUnits(cfg: DecodedStruct, config: IgnObject): IgnObject {
     const storage = get.struct(cfg.storage);
     const filesystems = get.list(storage.filesystems) ?? [];
-    const generated: { unit: IgnObject; from: PathElement[] }[] = [];
+    if (filesystems.length === 0) return config;
+    const units: IgnObject[] = [];
+    const rendered = new TranslationSet(false);
+    rendered.exact(["systemd"], ["storage", "filesystems"]);
+    rendered.exact(["systemd", "units"], ["storage", "filesystems"]);
     for (const [i, f] of filesystems.entries()) {
       const fs = get.struct(f);
       if (fs.with_mount_unit !== true) continue;
@@ -270,42 +280,26 @@ export class BaseTranslator {
         path: get.str(fs.path),
         mountOptions: (get.list(fs.mount_options) ?? []).map(String),
         remote,
+        swapUnits: this.swapUnits,
       });
-      generated.push({
-        unit: { contents: unit.contents, enabled: true, name: unit.name },
-        from: ["storage", "filesystems", i, "with_mount_unit"],
-      });
+      rendered.absorb(["systemd", "units", units.length], ["storage", "filesystems", i, "with_mount_unit"]);
+      units.push({ contents: unit.contents, enabled: true, name: unit.name });
     }
-    if (generated.length === 0) return;
-    const systemd = (config.systemd ?? {}) as IgnObject;
-    const userUnits = (Array.isArray(systemd.units) ? systemd.units : []) as IgnObject[];
-    const result: IgnObject[] = [];
-    const consumed = new Set<number>();
-    for (const g of generated) {
-      const j = result.length;
-      const userIndex = userUnits.findIndex((u, k) => !consumed.has(k) && u.name === g.unit.name);
-      if (userIndex >= 0) {
-        consumed.add(userIndex);
-        const user = userUnits[userIndex] as IgnObject;
-        const merged: IgnObject = { ...g.unit };
-        for (const [k, v] of Object.entries(user)) if (v !== undefined) merged[k] = v;
-        this.translations.prefix(["systemd", "units", j], ["systemd", "units", userIndex]);
-        for (const k of ["contents", "enabled"]) {
-          if (user[k] === undefined) this.translations.absorb(["systemd", "units", j, k], g.from);
-        }
-        result.push(merged);
-      } else {
-        this.translations.absorb(["systemd", "units", j], g.from);
-        result.push(g.unit);
-      }
-    }
-    userUnits.forEach((u, k) => {
-      if (consumed.has(k)) return;
-      this.translations.prefix(["systemd", "units", result.length], ["systemd", "units", k]);
-      result.push(u);
-    });
-    systemd.units = result;
-    config.systemd = systemd;
+    const parent: IgnObject = units.length > 0 ? { systemd: { units } } : {};
+    return this.mergeUnder(parent, rendered, config);
+  }
+
+  /** Merges a generated config under the translated one, translations included. */
+  protected mergeUnder(parent: IgnObject, parentTranslations: TranslationSet, config: IgnObject): IgnObject {
+    const merged = mergeTranslatedConfigs(
+      parent,
+      parentTranslations,
+      config,
+      this.translations,
+      this.options.ignition.type,
+    );
+    this.translations = merged.translations;
+    return merged.config;
   }
 
   /** Tang-backed LUKS volumes need the network; flatcar has no clevis, so never there. */

@@ -1,4 +1,4 @@
-import { BOOL, extendStruct, field, list, ptr, STRING, struct } from "../../schema/types.js";
+import { BOOL, extendStruct, field, list, ptr, STRING, struct, withPackage } from "../../schema/types.js";
 import * as v0_4 from "../v0_4/schema.js";
 
 /**
@@ -38,9 +38,12 @@ const unit = extendStruct(
   "contents",
 );
 
-export const configSchema = v0_4.buildConfigSchema(PKG, {
-  resource: v0_4.resource,
-  luks: luksWithOpenOptions,
-  passwdUser,
-  unit,
-});
+export const configSchema = withPackage(
+  v0_4.buildConfigSchema(PKG, {
+    resource: v0_4.resource,
+    luks: luksWithOpenOptions,
+    passwdUser,
+    unit,
+  }),
+  PKG,
+);

@@ -29,7 +29,7 @@ export class BaseTranslatorV0_5 extends BaseTranslator {
       );
     }
     files.forEach((file, fileIndex) => {
-      const read = readLocalFile(String(file), this.options.filesDir);
+      const read = readLocalFile(String(file), this.options);
       if (!read.ok) {
         this.report.error([...yamlPath, fileIndex], read.error);
         return;
@@ -65,7 +65,7 @@ export class BaseTranslatorV0_5 extends BaseTranslator {
 
   private localContents(to: IgnObject, local: unknown, yamlPath: (string | number)[]): void {
     if (typeof local !== "string" || local === "") return;
-    const read = readLocalFile(local, this.options.filesDir);
+    const read = readLocalFile(local, this.options);
     if (!read.ok) {
       this.report.error([...yamlPath, "contents_local"], read.error);
       return;

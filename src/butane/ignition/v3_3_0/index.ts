@@ -8,5 +8,9 @@ export const ignition3_3_0: IgnitionSpec = {
   rules: {
     schemes: new Set(["http", "https", "tftp", "s3", "gs", "data"]),
     warnSpecialModeBits: true,
+    linkTargetRequired: true,
+    raidLevelRequired: true,
+    filesystemFormats: new Set(["ext4", "btrfs", "xfs", "swap", "vfat", "none"]),
+    clevisPointers: false,
   },
 };

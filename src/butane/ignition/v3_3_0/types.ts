@@ -23,7 +23,8 @@ const byPath = (v: IgnObject): string => str(v.path);
 
 export const file = st(
   "File",
-  [...nodeFields, o("append", l(resource)), o("contents", resource), p("mode", I)],
+  // FileEmbedded1.IgnoreDuplicates: appending the same resource twice is allowed.
+  [...nodeFields, o("append", l(resource), { ignoreDups: true }), o("contents", resource), p("mode", I)],
   byPath,
 );
 export const directory = st("Directory", [...nodeFields, p("mode", I)], byPath);

@@ -7,6 +7,7 @@ export const ignition3_4_0: IgnitionSpec = {
   version: "3.4.0",
   type: config,
   rules: {
+    ...ignition3_3_0.rules,
     schemes: new Set([...ignition3_3_0.rules.schemes, "arn"]),
     warnSpecialModeBits: false,
   },

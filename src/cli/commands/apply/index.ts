@@ -1,7 +1,10 @@
 import type { CommandModule } from "../../command.js";
 import { applyEnvironment } from "../../lifecycle/apply-flow.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
 import {
   environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
   rollOptions,
   stringOption,
   tofuOption,
@@ -18,7 +21,7 @@ import { etcdSnapshots } from "../../lifecycle/snapshots.js";
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command);
     rollOptions(command);
     yesOption(command, "apply").addHelpText(
@@ -34,9 +37,15 @@ const command: CommandModule = {
     return keepTofuExitStatus(context, () =>
       withSession(
         context,
-        { environment, tofu: stringOption(options, "tofu"), command: `homelab apply ${environment}` },
+        {
+          environment,
+          tofu: stringOption(options, "tofu"),
+          command: `homelab apply ${environment}`,
+          render: newSecretsRender(options),
+        },
         async (session) => {
           const name = session.render.plan.environment.name;
+          await verifiedImageStep(context, session.render);
           const outcome = await applyEnvironment(context, session, {
             ...roll,
             snapshots: etcdSnapshots,

@@ -1,129 +1,176 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as nodePath from "node:path";
-import { parseArgs } from "node:util";
-import { compileButane, formatDiagnostic } from "../../../butane/index.js";
+import {
+  type ButaneDiagnostic,
+  type ButaneResult,
+  compileButane,
+  formatDiagnostic,
+  SUPPORTED_SPEC_VERSIONS,
+} from "../../../butane/index.js";
 import type { RawCommandModule, RawIo } from "../../command.js";
+import { FlagError, type ParsedFlags, parseFlags, usageLines } from "./flags.js";
+import { goErrno, OutputError, writeAtomically } from "./write-output.js";
 
-const USAGE = `Usage: homelab butane [options] [input-file]
-Options:
-  -c, --check              check config without producing output
-  -d, --files-dir string   allow embedding local files from this directory
-  -h, --help               show usage and exit
-  -o, --output string      write to output file instead of stdout
-  -p, --pretty             output formatted json
-  -s, --strict             fail on any warning
-  -V, --version            print the version and exit
-`;
+const USAGE = `Usage: homelab butane [options] [input-file]\nOptions:\n${usageLines()}`;
 
-const VERSION = "homelab butane (compatible with Butane 0.22.0; flatcar 1.0.0, 1.1.0)";
+function versionLine(): string {
+  const specs = SUPPORTED_SPEC_VERSIONS.map((s) => `${s.variant} ${s.version}`).join(", ");
+  return `homelab butane (compatible with Butane 0.22.0; ${specs})`;
+}
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream)
     chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** Writes next to the target and renames, so a reader never sees a half-written file. */
-function writeAtomically(path: string, text: string): void {
-  const temp = nodePath.join(nodePath.dirname(path), `.${nodePath.basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, text, { mode: 0o644 });
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  return Buffer.concat(chunks);
 }
 
 function write(stream: NodeJS.WritableStream, text: string): void {
   if (text !== "") stream.write(text);
 }
 
+/** What `--json` prints: one result object, like other commands' result events. */
+interface JsonResult {
+  type: "result";
+  ok: boolean;
+  variant?: string;
+  version?: string;
+  ignitionVersion?: string;
+  diagnostics: ButaneDiagnostic[];
+  summary?: string;
+  ignition?: unknown;
+  output?: string;
+}
+
+/** Reads the config as butane does: a file (os.Open, then io.ReadAll) or stdin. */
+async function readSource(input: string, io: RawIo): Promise<{ text: string } | { error: string }> {
+  if (input === "") {
+    try {
+      return { text: (await readAll(io.stdin)).toString("utf8") };
+    } catch (error) {
+      return { error: `failed to read /dev/stdin: read /dev/stdin: ${goErrno(error)}` };
+    }
+  }
+  try {
+    return { text: readFileSync(nodePath.resolve(io.cwd, input), "utf8") };
+  } catch (error) {
+    // Go opens a directory fine and fails reading it.
+    if ((error as NodeJS.ErrnoException).code === "EISDIR")
+      return { error: `failed to read ${input}: read ${input}: is a directory` };
+    return { error: `failed to open ${input}: open ${input}: ${goErrno(error)}` };
+  }
+}
+
 /**
- * `homelab butane`: a drop-in for the `butane` binary on flatcar configs (same flags, same
- * stderr, same exit codes). Parses its own flags; loads nothing but the compiler.
+ * `homelab butane`: a drop-in for the `butane` 0.22 binary (its flags, its stderr, its exit
+ * codes: 0 compiled, 1 invalid config or unreadable/unwritable file, 2 bad command line) for
+ * the flatcar and fcos variants. `--json` is homelab's own: one result object on stdout.
+ * Parses its own flags; loads nothing but the compiler.
  */
 const butane: RawCommandModule = {
   async runRaw(argv: readonly string[], io: RawIo): Promise<number> {
-    let parsed: ReturnType<typeof parseFlags>;
+    let parsed: ParsedFlags;
     try {
       parsed = parseFlags(argv);
     } catch (error) {
-      write(io.stderr, `Error: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-      return 2;
+      if (!(error instanceof FlagError)) throw error;
+      return usageError(io, argv.includes("--json"), error.message);
     }
-    const { values, positionals } = parsed;
-    if (values.help) {
+    const { flags, positionals } = parsed;
+    for (const notice of parsed.notices) write(io.stderr, `${notice}\n`);
+    let input = flags.input ?? "";
+    if (positionals.length === 1 && input === "") input = positionals[0] as string;
+    else if (positionals.length > 0)
+      return usageError(io, flags.json, "at most one input file may be given", false);
+    if (flags.help) {
       write(io.stdout, USAGE);
       return 0;
     }
-    if (values.version) {
-      write(io.stdout, `${VERSION}\n`);
+    if (flags.version) {
+      write(io.stdout, `${versionLine()}\n`);
       return 0;
     }
-    if (positionals.length > 1) {
-      write(io.stderr, USAGE);
-      return 2;
-    }
-    const input = positionals[0];
-    let source: string;
-    try {
-      source =
-        input === undefined ? await readAll(io.stdin) : readFileSync(nodePath.resolve(io.cwd, input), "utf8");
-    } catch (error) {
-      const reason =
-        (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : String(error);
-      write(io.stderr, `failed to read ${input ?? "<stdin>"}: open ${input}: ${reason}\n`);
-      return 1;
-    }
-    const filesDir = values["files-dir"];
-    const result = compileButane(source, {
-      strict: values.strict === true,
-      pretty: values.pretty === true,
+
+    const report = (json: JsonResult, exit: number, stderr: string): number => {
+      if (flags.json) write(io.stdout, `${JSON.stringify(json)}\n`);
+      else write(io.stderr, stderr);
+      return exit;
+    };
+    const source = await readSource(input, io);
+    if ("error" in source)
+      return report(
+        { type: "result", ok: false, diagnostics: [], summary: source.error },
+        1,
+        `${source.error}\n`,
+      );
+
+    const result = compileButane(source.text, {
+      strict: flags.strict,
+      pretty: flags.pretty,
+      debug: flags.debug,
       // Kept as given: the reference names local files relative to it in its messages.
-      ...(filesDir !== undefined ? { filesDir } : {}),
+      ...(flags.filesDir !== undefined && flags.filesDir !== "" ? { filesDir: flags.filesDir } : {}),
+      // homelab's one deviation in strict mode: no local file through a link out of -d.
+      rejectSymlinkEscapes: flags.strict,
     });
-    write(io.stderr, result.diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(""));
-    if (!result.ok || result.ignition === undefined) {
-      write(io.stderr, `${result.summary ?? "Error translating config"}\n`);
-      return 1;
+    const json = jsonResult(result);
+    let stderr = flags.debug && result.translations ? result.translations : "";
+    stderr += result.diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join("");
+    if (!result.ok || result.ignition === undefined)
+      return report(json, 1, `${stderr}${result.summary ?? "Error translating config"}\n`);
+    if (flags.check) return report(json, 0, stderr);
+
+    const output = flags.output ?? "";
+    if (output === "") {
+      // Diagnostics first, then the config, as butane writes them.
+      const exit = report({ ...json, ignition: JSON.parse(result.ignition) as unknown }, 0, stderr);
+      if (!flags.json) write(io.stdout, result.ignition);
+      return exit;
     }
-    if (values.check) return 0;
-    const output = values.output;
-    if (output !== undefined && output !== "") {
-      try {
-        writeAtomically(nodePath.resolve(io.cwd, output), result.ignition);
-      } catch (error) {
-        write(
-          io.stderr,
-          `failed to open ${output}: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
-        return 1;
-      }
-      return 0;
+    try {
+      writeAtomically(nodePath.resolve(io.cwd, output), result.ignition);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const message =
+        error instanceof OutputError && error.stage === "write"
+          ? `Failed to write config to ${output}: write ${output}: ${reason}`
+          : `failed to open ${output}: open ${output}: ${reason}`;
+      return report({ ...json, ok: false, summary: message }, 1, `${stderr}${message}\n`);
     }
-    write(io.stdout, result.ignition);
-    return 0;
+    return report({ ...json, output }, 0, stderr);
   },
 };
 
-function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      strict: { type: "boolean", short: "s" },
-      pretty: { type: "boolean", short: "p" },
-      check: { type: "boolean", short: "c" },
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean", short: "V" },
-      raw: { type: "boolean", short: "r" },
-      "files-dir": { type: "string", short: "d" },
-      output: { type: "string", short: "o" },
-    },
-  });
+function jsonResult(result: ButaneResult): JsonResult {
+  return {
+    type: "result",
+    ok: result.ok,
+    ...(result.variant !== undefined ? { variant: result.variant } : {}),
+    ...(result.version !== undefined ? { version: result.version } : {}),
+    ...(result.ignitionVersion !== undefined ? { ignitionVersion: result.ignitionVersion } : {}),
+    diagnostics: result.diagnostics,
+    ...(result.summary !== undefined ? { summary: result.summary } : {}),
+  };
+}
+
+/**
+ * A command line butane refuses: pflag's message and the usage on stderr, the message again
+ * on stdout, exit 2 (too many files: the usage only). With `--json`, a `usage` error event on
+ * stdout instead.
+ */
+async function usageError(io: RawIo, json: boolean, message: string, printMessage = true): Promise<number> {
+  if (json) {
+    const { HomelabError, errorEvent } = await import("../../../errors/index.js");
+    const error = new HomelabError("usage", `homelab butane: ${message}`, {
+      fix: "Run `homelab butane --help` for the flags; give at most one input file.",
+    });
+    write(io.stdout, `${JSON.stringify(errorEvent(error))}\n`);
+    return 2;
+  }
+  write(io.stderr, `${printMessage ? `${message}\n` : ""}${USAGE}`);
+  // pflag's Parse prints the error a second time, on stdout, before exiting with 2.
+  if (printMessage) write(io.stdout, `${message}\n`);
+  return 2;
 }
 
 export default butane;

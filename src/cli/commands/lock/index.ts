@@ -13,6 +13,7 @@ import {
   writeLock,
 } from "../../../lock/index.js";
 import type { CommandModule } from "../../command.js";
+import { downloadTimeouts } from "../../lifecycle/image.js";
 import { releaseSources } from "../../lifecycle/release-sources.js";
 
 function describeEntry(entry: LockedEnvironment): string[] {
@@ -70,6 +71,7 @@ const command: CommandModule = {
                   signingKeys,
                   now: () => context.date(),
                   sources,
+                  timeouts: downloadTimeouts(context),
                 }),
               );
       }

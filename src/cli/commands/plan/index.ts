@@ -5,8 +5,17 @@ import {
   rollSteps,
   scaleDownRefusal,
 } from "../../../rollout/index.js";
+import { stateLayout } from "../../../state/layout.js";
 import type { CommandModule } from "../../command.js";
-import { environmentArgument, stringOption, tofuOption } from "../../lifecycle/options.js";
+import { ignitionChanges, ignitionData, ignitionLines } from "../../lifecycle/ignition-changes.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
+import {
+  environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
+  stringOption,
+  tofuOption,
+} from "../../lifecycle/options.js";
 import { planStep, summaryData } from "../../lifecycle/plan-flow.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
 
@@ -17,7 +26,7 @@ import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command).addHelpText(
       "after",
       "\nA node whose Ignition changed is rebuilt: Ignition runs only at first boot. Rebuilds roll one\n" +
@@ -35,8 +44,10 @@ const command: CommandModule = {
           tofu: stringOption(options, "tofu"),
           command: `homelab plan ${environment}`,
           mutating: false,
+          render: newSecretsRender(options),
         },
         async ({ render, runner }) => {
+          await verifiedImageStep(context, render);
           const rollout = render.rollout;
           const refusal =
             migrationRefusal(render.applied, render.plan.environment.name, render.environmentFile) ??
@@ -49,8 +60,10 @@ const command: CommandModule = {
           const plan = await planStep(context, runner, { nodeNames }, `Planning ${environment}`);
           await runner.discard(plan);
           const steps = rollSteps(rollout);
-          context.reporter.info(formatRollout(rollout, { steps }), {
+          const changes = await ignitionChanges(render, stateLayout(render.stateDir));
+          context.reporter.info(formatRollout(rollout, { steps, ignition: ignitionLines(changes) }), {
             event: "rollout",
+            ignition: ignitionData(changes),
             rollout: rolloutData(rollout),
           });
           const next =

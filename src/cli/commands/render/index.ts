@@ -1,6 +1,7 @@
 import { access } from "node:fs/promises";
 import type { CommandModule } from "../../command.js";
-import { environmentArgument } from "../../lifecycle/options.js";
+import { warnIfUnsigned } from "../../lifecycle/image.js";
+import { environmentArgument, newSecretsOption, newSecretsRender } from "../../lifecycle/options.js";
 import { renderWithContext } from "../../lifecycle/render.js";
 import { withEnvironmentRunLock } from "../../lifecycle/session.js";
 import { renderResultData, renderSummary } from "./summary.js";
@@ -22,7 +23,7 @@ async function exists(path: string): Promise<boolean> {
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command)
+    newSecretsOption(environmentArgument(command))
       .option(
         "--out <dir>",
         "output directory (default: .homelab/<env>); must be new, empty or a previous render",
@@ -50,9 +51,11 @@ const command: CommandModule = {
         renderWithContext(context, environment, {
           ...(typeof options.out === "string" ? { outDir: options.out } : {}),
           ...(typeof options.image === "string" ? { flatcarImage: options.image } : {}),
+          ...newSecretsRender(options),
         }),
     );
     const imagePresent = await exists(result.flatcarImage);
+    if (typeof options.image === "string") warnIfUnsigned(context, result.flatcarImage);
     context.reporter.result(
       renderResultData(result, imagePresent),
       renderSummary(result, { cwd: context.cwd, home: context.paths.home, imagePresent }),

@@ -10,6 +10,7 @@ import {
 import type { CommandModule } from "../../command.js";
 import { confirmOrRefuse } from "../../lifecycle/confirm.js";
 import { environmentOfNode, findNode } from "../../lifecycle/environment.js";
+import { verifiedImageStep } from "../../lifecycle/image.js";
 import { rollOptions, stringOption, tofuOption, yesOption } from "../../lifecycle/options.js";
 import { rollEnvironment } from "../../lifecycle/roll.js";
 import { keepTofuExitStatus, withSession } from "../../lifecycle/session.js";
@@ -53,6 +54,7 @@ const command: CommandModule = {
         const { render } = current;
         const name = render.plan.environment.name;
         findNode(render.plan, render.environmentFile, target);
+        await verifiedImageStep(context, render);
         const legacy = migrationRefusal(render.applied, name, render.environmentFile);
         if (legacy) throw legacy;
         const rollout = render.rollout;

@@ -12,6 +12,8 @@ import { hostChecksStep } from "../../lifecycle/host-checks.js";
 import { ensureImageStep } from "../../lifecycle/image.js";
 import {
   environmentArgument,
+  newSecretsOption,
+  newSecretsRender,
   rollOptions,
   stringOption,
   tofuOption,
@@ -55,7 +57,7 @@ function usage(
  */
 const command: CommandModule = {
   configure(command) {
-    environmentArgument(command);
+    newSecretsOption(environmentArgument(command));
     tofuOption(command);
     yesOption(command, "apply");
     rollOptions(command)
@@ -98,7 +100,7 @@ const command: CommandModule = {
           environment,
           tofu: override,
           command: `homelab up ${environment}`,
-          ...(image === undefined ? {} : { render: { flatcarImage: image } }),
+          render: { ...newSecretsRender(options), ...(image === undefined ? {} : { flatcarImage: image }) },
         },
         async (session) => {
           const plan = session.render.plan;

@@ -2,7 +2,7 @@ import { LOCK_FILE_NAME, writeLock } from "../../../lock/index.js";
 import type { ComponentChange } from "../../../upgrade/index.js";
 import type { CommandModule } from "../../command.js";
 import { applyEnvironment } from "../../lifecycle/apply-flow.js";
-import { ensureImageStep } from "../../lifecycle/image.js";
+import { ensureImageStep, verifiedImageStep } from "../../lifecycle/image.js";
 import {
   environmentArgument,
   rollOptions,
@@ -111,6 +111,8 @@ const command: CommandModule = {
               ].join("\n"),
               { event: "upgrade", k3s: plan.k3s, flatcar: plan.flatcar, serversFirst: plan.serversFirst },
             );
+            // As apply: OpenTofu only ever gets a verified image (a new release was downloaded above).
+            await verifiedImageStep(context, session.render);
             const outcome = await applyEnvironment(context, session, {
               ...roll,
               serversFirst: plan.serversFirst,

@@ -18,6 +18,7 @@ import { prepareRender } from "../../../render/index.js";
 import { stateLayout } from "../../../state/layout.js";
 import { planUpgrade, runningNodes, type UpgradePlan, type UpgradeRequest } from "../../../upgrade/index.js";
 import type { CliContext } from "../../context.js";
+import { downloadTimeouts } from "../../lifecycle/image.js";
 
 /** What `homelab upgrade` proposes: the lock file it would write and why. */
 export interface UpgradeProposal {
@@ -143,6 +144,7 @@ async function k3sRelease(
     lockedK3sRelease(version, {
       fetch: (url, init) => fetch(url, init),
       sources: options.sources,
+      timeouts: downloadTimeouts(context),
       notFound: notPublished(`k3s ${version}`),
     }),
   );
@@ -160,6 +162,7 @@ async function flatcarRelease(
     lockedFlatcarRelease(channel, version, {
       fetch: (url, init) => fetch(url, init),
       sources: options.sources,
+      timeouts: downloadTimeouts(context),
       signingKeys,
       now: () => context.date(),
       notFound: notPublished(`Flatcar ${channel} ${version}`),

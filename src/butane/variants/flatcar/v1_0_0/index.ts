@@ -13,6 +13,6 @@ export const flatcar1_0_0: SpecVersion = {
   sourceChecks,
   ignition: ignition3_3_0,
   translate: (config, options) =>
-    new BaseTranslator({ ...options, ignitionVersion: "3.3.0" }).translate(config),
+    new BaseTranslator({ ...options, ignition: ignition3_3_0 }).translate(config),
   filters: [noClevis],
 };

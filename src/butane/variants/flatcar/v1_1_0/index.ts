@@ -16,5 +16,5 @@ export const flatcar1_1_0: SpecVersion = {
   sourceChecks,
   ignition: ignition3_4_0,
   translate: (config, options) =>
-    new BaseTranslatorV0_5({ ...options, ignitionVersion: "3.4.0" }).translate(config),
+    new BaseTranslatorV0_5({ ...options, ignition: ignition3_4_0 }).translate(config),
 };
