@@ -9,6 +9,7 @@ import {
   type RenderOptions,
   renderEnvironment,
 } from "../src/render/index.js";
+import { generateSshKeyPair } from "../src/secrets/index.js";
 import { serializeTfJson, synthesizeTofu } from "../src/tofu/index.js";
 import { synthesisOptions } from "../test/tofu/plan-fixture.js";
 
@@ -23,6 +24,8 @@ import { synthesisOptions } from "../test/tofu/plan-fixture.js";
  */
 
 const SIZES = [3, 30, 100, 300] as const;
+/** A well-formed key line: loading an environment decodes the key data and checks its type. */
+const BENCH_KEY = generateSshKeyPair("bench").publicKey.trim();
 const root = mkdtempSync(join(tmpdir(), "homelab-bench-render-"));
 
 function environment(nodes: number): EnvironmentInput {
@@ -33,7 +36,7 @@ function environment(nodes: number): EnvironmentInput {
     servers: { count: 3, vcpu: 2, memoryMiB: 4096, diskGiB: 20 },
     agents: { count: nodes - 3, vcpu: 2, memoryMiB: 2048, diskGiB: 20 },
     ssh: {
-      authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchmarkKeyForRenderBench000000000000 bench"],
+      authorizedKeys: [BENCH_KEY],
     },
     k3s: { version: "v1.34.10+k3s1" },
   };

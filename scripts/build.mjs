@@ -20,9 +20,9 @@ const shared = {
   target: "node20",
   minify: true,
   sourcemap: "linked",
-  // yaml's ESM build (its "default" export condition) instead of its CommonJS one: esbuild can
-  // then drop the parts homelab never calls, and no CommonJS wrappers run at start-up.
-  alias: { yaml: "./node_modules/yaml/browser/index.js" },
+  // yaml resolves to its Node build (the "node" export condition), the one the tests run. Its
+  // browser build (the "default" condition, ESM) decodes `!!binary` with atob instead of
+  // Buffer, so aliasing it for a smaller bundle shipped different behaviour than was tested.
   logLevel: "warning",
 };
 
@@ -48,6 +48,16 @@ await build({
   entryPoints: ["src/cli/commands/butane/index.ts"],
   outfile: "dist/butane.cjs",
   format: "cjs",
+});
+
+// 3. dist/environment-evaluator.mjs: the child process that evaluates environment files
+//    (src/environment/evaluate/child.ts). On its own so that it loads nothing but jiti.
+await build({
+  ...shared,
+  entryPoints: ["src/environment/evaluate/child.ts"],
+  outfile: "dist/environment-evaluator.mjs",
+  format: "esm",
+  external: ["jiti"],
 });
 
 // The code cache is only valid for the Node.js binary that made it; the launcher falls back to

@@ -147,6 +147,13 @@ export const COMMANDS: readonly (StandardCommandEntry | RawCommandEntry)[] = [
   },
   {
     kind: "standard",
+    name: "artifacts",
+    group: "tools",
+    summary: "Download and verify what the nodes get from this machine (k3s, Flux, air-gap images)",
+    load: async () => (await import("./commands/artifacts/index.js")).default,
+  },
+  {
+    kind: "standard",
     name: "gitops",
     group: "tools",
     summary: "GitOps helpers: gitops key prints the deploy key, gitops status shows Flux readiness",

@@ -1,11 +1,14 @@
 import { createInterface } from "node:readline/promises";
 import { type HomelabPaths, resolvePaths } from "./paths.js";
 import { HumanReporter, JsonReporter, type Reporter } from "./reporter/index.js";
+import { findRepositoryRoot } from "./repository-root.js";
 
 /** Options every command accepts. */
 export interface CommonOptions {
   readonly json?: boolean;
   readonly color?: boolean;
+  /** Find the repository above the current directory, and say so when it is not here. */
+  readonly findRoot?: boolean;
 }
 
 /**
@@ -14,6 +17,7 @@ export interface CommonOptions {
  * values into the library.
  */
 export interface CliContext {
+  /** The repository root (environments/, homelab.lock.json, .homelab/): where names resolve. */
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly paths: HomelabPaths;
@@ -33,7 +37,9 @@ export interface CliContext {
 
 export function createContext(options: CommonOptions, io = process): CliContext {
   const env = io.env;
-  const cwd = io.cwd();
+  const invocationDir = io.cwd();
+  const root = options.findRoot ? findRepositoryRoot(invocationDir) : undefined;
+  const cwd = root ?? invocationDir;
   const stderr = io.stderr;
   const color =
     options.color !== false && stderr.isTTY === true && env.NO_COLOR === undefined && env.TERM !== "dumb";
@@ -42,10 +48,14 @@ export function createContext(options: CommonOptions, io = process): CliContext 
     ? new JsonReporter((line) => io.stdout.write(line), clock)
     : new HumanReporter({ stdout: io.stdout, stderr, color, clock });
   const interactive = !options.json && io.stdin.isTTY === true && stderr.isTTY === true;
+  if (cwd !== invocationDir) {
+    reporter.info(`Using the homelab repository at ${cwd} (above the current directory)`, { root: cwd });
+  }
   return {
     cwd,
     env,
-    paths: resolvePaths(env, cwd),
+    // Relative HOMELAB_STATE_DIR and friends mean what they mean to the shell: from here.
+    paths: resolvePaths(env, invocationDir),
     reporter,
     stdin: io.stdin,
     stdout: io.stdout,

@@ -6,6 +6,8 @@ import { COMMANDS } from "./commands.js";
 const VERSION = "0.1.0";
 
 async function main(argv: readonly string[]): Promise<number> {
+  // `homelab help up` is `homelab up --help`.
+  if (argv[0] === "help" && argv[1] !== undefined) return main([argv[1], "--help"]);
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const { topLevelHelp } = await import("./help.js");

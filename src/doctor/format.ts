@@ -18,6 +18,7 @@ export const CHECK_LABELS: Readonly<Record<CheckId, string>> = {
   network: "network",
   ssh: "SSH",
   "disk-space": "disk space",
+  provider: "libvirt provider",
 };
 
 export interface FormatDoctorOptions {
@@ -63,6 +64,25 @@ function fixLines(check: CheckResult, report: DoctorReport, options: FormatDocto
   return lines;
 }
 
+/** The combined install, for the detected distribution (every distribution when unknown). */
+function installAllLines(report: DoctorReport, options: FormatDoctorOptions): string[] {
+  const commands = report.installAll;
+  if (!commands) return [];
+  const families = DISTRO_FAMILIES.filter((family) => commands[family]);
+  const shown =
+    !options.allDistros && report.distro && families.includes(report.distro) ? [report.distro] : families;
+  const lines = ["Or install every package above with one command:"];
+  for (const family of shown) {
+    const command = commands[family] ?? "";
+    lines.push(
+      shown.length > 1
+        ? `    ${DISTRO_LABELS[family]}: ${paint(options.color, "1", command)}`
+        : `    ${paint(options.color, "1", command)}`,
+    );
+  }
+  return lines;
+}
+
 /**
  * The human report: a header, one line per check with ✔ / ⚠ / ✖, fixes indented below, and
  * a verdict. Install commands are shown for the detected distribution (all three when it is
@@ -79,6 +99,7 @@ export function formatDoctorReport(report: DoctorReport, options: FormatDoctorOp
     );
     lines.push(...fixLines(check, report, options));
   }
+  lines.push(...installAllLines(report, options));
   const failures = report.checks.filter((check) => check.status === "failure").length;
   const warnings = report.checks.filter((check) => check.status === "warning").length;
   const warningText = warnings > 0 ? ` ${warnings} warning${warnings === 1 ? "" : "s"} (do not block).` : "";
@@ -87,6 +108,9 @@ export function formatDoctorReport(report: DoctorReport, options: FormatDoctorOp
       ? `${failures} check${failures === 1 ? "" : "s"} failed: \`homelab up\` cannot run here until ${failures === 1 ? "it is" : "they are"} fixed.${warningText}`
       : `This host can run ${report.environment}.${warningText}`,
   );
+  if (report.privilege && !report.privilege.root && !report.privilege.sudo) {
+    lines.push("(sudo is not installed here: run the commands as root, without `sudo`.)");
+  }
   if (
     !options.allDistros &&
     report.distro &&
@@ -123,6 +147,7 @@ export function doctorReportData(report: DoctorReport): Record<string, unknown> 
     uri: report.uri,
     distro: report.distro ?? null,
     blocking: report.blocking,
+    ...(report.installAll ? { installAll: report.installAll } : {}),
     checks: report.checks.map((check) => ({
       ...check,
       label: CHECK_LABELS[check.id],

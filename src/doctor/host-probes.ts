@@ -12,7 +12,19 @@ export interface HostProbeOptions {
 }
 
 // Normal users' PATH on Debian lacks the sbin directories where dnsmasq and libvirtd live.
-const SYSTEM_DIRECTORIES = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+export const SYSTEM_DIRECTORIES = [
+  "/usr/local/sbin",
+  "/usr/local/bin",
+  "/usr/sbin",
+  "/usr/bin",
+  "/sbin",
+  "/bin",
+];
+
+/** Where `which` looks, in order: PATH, then the system directories. */
+export function searchDirectories(searchPath: string | undefined): string[] {
+  return [...new Set([...(searchPath ?? "").split(delimiter).filter(Boolean), ...SYSTEM_DIRECTORIES])];
+}
 
 function kindOf(stats: import("node:fs").Stats): FileStat["kind"] {
   if (stats.isDirectory()) return "directory";
@@ -42,7 +54,7 @@ export function parseProcNetRoute(text: string): HostRoute[] {
 
 /** The real host. */
 export function createHostProbes(options: HostProbeOptions): HostProbes {
-  const directories = [...(options.searchPath ?? "").split(delimiter).filter(Boolean), ...SYSTEM_DIRECTORIES];
+  const directories = searchDirectories(options.searchPath);
   return {
     run: runProcess,
     async which(program) {

@@ -3,6 +3,8 @@
  * function of injected probes (filesystem, processes, os-release) so that unit tests cover
  * every branch and integration tests run the real host.
  */
+
+export { checkProvider, type ProviderCheckInput } from "./checks/provider.js";
 export {
   checkTofu,
   checkTofuBinary,
@@ -19,8 +21,21 @@ export {
   type FormatDoctorOptions,
   formatDoctorReport,
 } from "./format.js";
-export { createHostProbes, type HostProbeOptions } from "./host-probes.js";
+export {
+  createHostProbes,
+  type HostProbeOptions,
+  SYSTEM_DIRECTORIES,
+  searchDirectories,
+} from "./host-probes.js";
 export { distroFamily, type OsRelease, parseOsRelease } from "./os-release.js";
 export type { FileStat, HostProbes, HostRoute, InterfaceAddress } from "./probes.js";
 export { gatherLibvirtFacts, type RunDoctorOptions, runDoctor } from "./run.js";
-export type { CheckFix, CheckId, CheckResult, CheckStatus, DistroFamily, DoctorReport } from "./types.js";
+export type {
+  CheckFix,
+  CheckId,
+  CheckResult,
+  CheckStatus,
+  DistroFamily,
+  DoctorReport,
+  Privilege,
+} from "./types.js";

@@ -1,4 +1,4 @@
-import type { CheckFix, DistroFamily } from "./types.js";
+import { type CheckFix, DISTRO_FAMILIES, DISTRO_LABELS, type DistroFamily } from "./types.js";
 
 /**
  * Package names per distribution for what homelab needs on the host. Facts from each
@@ -18,7 +18,7 @@ export const HOST_PACKAGES = {
 
 export type HostPackage = keyof typeof HOST_PACKAGES;
 
-const INSTALL: Readonly<Record<DistroFamily, (packages: readonly string[]) => string>> = {
+export const INSTALL: Readonly<Record<DistroFamily, (packages: readonly string[]) => string>> = {
   arch: (packages) => `sudo pacman -S --needed ${packages.join(" ")}`,
   debian: (packages) => `sudo apt install ${packages.join(" ")}`,
   fedora: (packages) => `sudo dnf install ${packages.join(" ")}`,
@@ -38,19 +38,59 @@ export function installCommands(
   return commands;
 }
 
+/** The packages `installCommands(what)` installs, per distribution (for the combined install). */
+export function installPackages(what: HostPackage): Partial<Record<DistroFamily, readonly string[]>> {
+  return { ...HOST_PACKAGES[what] };
+}
+
 /** The same commands on every distribution. */
 export function everywhere(...commands: string[]): Partial<Record<DistroFamily, readonly string[]>> {
   return { arch: commands, debian: commands, fedora: commands };
 }
 
-/** OpenTofu: packaged by Arch and Fedora; on Debian/Ubuntu from OpenTofu's own repository or snap. */
+/** Where Debian and Ubuntu users get OpenTofu: neither distribution packages it. */
+export const OPENTOFU_APT_REPOSITORY = "https://opentofu.org/docs/intro/install/deb/";
+
+/**
+ * How to install OpenTofu, the one advice homelab gives (doctor, the tofu-not-found error, the
+ * README and docs/common-errors/tofu-not-found.md; a test keeps the documents in step):
+ * Arch (extra) and Fedora (41+) package it as `opentofu`; on Debian/Ubuntu it comes from
+ * OpenTofu's own apt repository as `tofu`.
+ */
+export const OPENTOFU_INSTALL: Readonly<
+  Record<DistroFamily, { readonly first?: string; readonly command: string }>
+> = {
+  arch: { command: "sudo pacman -S --needed opentofu" },
+  debian: {
+    first: `add OpenTofu's apt repository (${OPENTOFU_APT_REPOSITORY})`,
+    command: "sudo apt install tofu",
+  },
+  fedora: { command: "sudo dnf install opentofu" },
+};
+
 export const INSTALL_OPENTOFU: CheckFix = {
   text: "Install OpenTofu (or Terraform ≥ 1.5); homelab runs whichever it finds, `tofu` first.",
-  commands: installCommands("opentofu", {
-    debian: [
-      "sudo snap install --classic opentofu   # or OpenTofu's apt repository: https://opentofu.org/docs/intro/install/deb",
-    ],
-  }),
+  commands: Object.fromEntries(
+    DISTRO_FAMILIES.map((family) => {
+      const { first, command } = OPENTOFU_INSTALL[family];
+      return [family, first ? [`# first ${first}`, command] : [command]];
+    }),
+  ),
 };
+
+/** The same advice as text, one line per distribution (for errors outside doctor). */
+export function openTofuInstallText(privilege?: { readonly root: boolean }): string {
+  const lines = DISTRO_FAMILIES.map((family) => {
+    const { first, command } = OPENTOFU_INSTALL[family];
+    const line = first ? `${first}, then ${command}` : command;
+    return `  ${`${DISTRO_LABELS[family]}:`.padEnd(15)}${privilege?.root ? withoutSudo(line) : line}`;
+  });
+  return `Install OpenTofu:\n${lines.join("\n")}`;
+}
+
+/** A command as root runs it: without `sudo ` (root may not even have sudo). */
+export function withoutSudo(command: string): string {
+  return command.replace(/(?<![\w/-])sudo\s+/g, "");
+}
 
 export const START_LIBVIRT = everywhere("sudo systemctl enable --now libvirtd");

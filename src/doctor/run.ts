@@ -10,21 +10,31 @@ import { checkDnsmasq } from "./checks/dnsmasq.js";
 import { checkLibvirt } from "./checks/libvirt.js";
 import { checkNetwork } from "./checks/network.js";
 import { checkPool } from "./checks/pool.js";
+import { checkProvider, type ProviderCheckInput } from "./checks/provider.js";
 import { checkSecurityModule } from "./checks/security-module.js";
 import { checkSsh } from "./checks/ssh.js";
-import { checkTofu } from "./checks/tofu.js";
+import { checkTofuBinary, findTofu } from "./checks/tofu.js";
 import { checkVirtualization } from "./checks/virtualization.js";
 import type { DoctorContext, DoctorPlan, LibvirtFacts } from "./context.js";
 import { distroFamily, parseOsRelease } from "./os-release.js";
+import { INSTALL, withoutSudo } from "./packages.js";
 import type { HostProbes } from "./probes.js";
 import { resolveQemuAccount } from "./qemu-user.js";
-import type { CheckResult, DoctorReport } from "./types.js";
+import {
+  type CheckResult,
+  DISTRO_FAMILIES,
+  type DistroFamily,
+  type DoctorReport,
+  type Privilege,
+} from "./types.js";
 
 export interface RunDoctorOptions {
   /** The host: `createHostProbes(...)` in the CLI, tables in unit tests. */
   readonly probes: HostProbes;
   /** Where the Flatcar image is cached (`<cacheRoot>/images/flatcar/<channel>/<version>`), and whether it is there already. */
   readonly image: { readonly cacheDir: string; readonly cached: boolean };
+  /** How to look for the libvirt provider (the CLI's env vars); without it the check is skipped. */
+  readonly provider?: ProviderCheckInput;
 }
 
 /** Asks libvirt everything the checks need, once; what cannot be asked stays undefined. */
@@ -64,8 +74,9 @@ export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Pr
     resolveQemuAccount(probes, family, uri),
   ]);
   const context: DoctorContext = { plan, probes, family, libvirt, qemu, image: options.image };
+  const tofu = await findTofu(probes);
   const checks: CheckResult[] = await Promise.all([
-    checkTofu(probes),
+    checkTofuBinary(tofu),
     checkLibvirt(context),
     checkVirtualization(context),
     checkPool(context),
@@ -74,13 +85,52 @@ export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Pr
     checkNetwork(context),
     checkSsh(context),
     checkDiskSpace(context),
+    checkProvider(options.provider, tofu),
   ]);
+  // The CLI's user: root runs the commands without `sudo` (a root shell may not even have it).
+  const privilege: Privilege = {
+    root: probes.user.uid === 0,
+    sudo: (await probes.which("sudo")) !== undefined,
+  };
+  const adapted = privilege.root ? checks.map(commandsAsRoot) : checks;
+  const installAll = combinedInstall(adapted, privilege);
   return {
     environment: plan.environment.name,
     uri,
     distro: family,
     distroName: release?.prettyName,
-    checks,
-    blocking: checks.some((check) => check.status === "failure"),
+    checks: adapted,
+    blocking: adapted.some((check) => check.status === "failure"),
+    ...(installAll ? { installAll } : {}),
+    privilege,
   };
+}
+
+function commandsAsRoot(check: CheckResult): CheckResult {
+  const commands = check.fix?.commands;
+  if (!check.fix || !commands) return check;
+  const stripped = Object.fromEntries(
+    Object.entries(commands).map(([family, lines]) => [family, (lines ?? []).map(withoutSudo)]),
+  );
+  return { ...check, fix: { ...check.fix, commands: stripped } };
+}
+
+/**
+ * One install per distribution for every package the failed or warned checks ask for, when
+ * more than one check asks (libvirt, QEMU and dnsmasq overlap). Order: first asked, first listed.
+ */
+function combinedInstall(
+  checks: readonly CheckResult[],
+  privilege: Privilege,
+): Partial<Record<DistroFamily, string>> | undefined {
+  const asking = checks.filter((check) => check.status !== "ok" && check.fix?.packages);
+  if (asking.length < 2) return undefined;
+  const commands: Partial<Record<DistroFamily, string>> = {};
+  for (const family of DISTRO_FAMILIES) {
+    const packages = [...new Set(asking.flatMap((check) => check.fix?.packages?.[family] ?? []))];
+    if (packages.length === 0) continue;
+    const command = INSTALL[family](packages);
+    commands[family] = privilege.root ? withoutSudo(command) : command;
+  }
+  return commands;
 }

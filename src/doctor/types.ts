@@ -19,6 +19,8 @@ export interface CheckFix {
   readonly text?: string;
   /** Shell commands per distribution family (each string one command line). */
   readonly commands?: Partial<Record<DistroFamily, readonly string[]>>;
+  /** The packages those commands install, so that the report can offer one combined install. */
+  readonly packages?: Partial<Record<DistroFamily, readonly string[]>>;
 }
 
 export type CheckId =
@@ -30,7 +32,8 @@ export type CheckId =
   | "dnsmasq"
   | "network"
   | "ssh"
-  | "disk-space";
+  | "disk-space"
+  | "provider";
 
 /** One line of `homelab doctor`. */
 export interface CheckResult {
@@ -55,4 +58,16 @@ export interface DoctorReport {
   readonly checks: readonly CheckResult[];
   /** True when any check failed: `up` must stop. */
   readonly blocking: boolean;
+  /**
+   * One command per distribution installing every package the failed and warned checks ask for
+   * (only when more than one check asks), so overlapping fixes are not run one after another.
+   */
+  readonly installAll?: Partial<Record<DistroFamily, string>>;
+  /** Who runs doctor: root needs no `sudo` in front of the commands (and may not have sudo). */
+  readonly privilege?: Privilege;
+}
+
+export interface Privilege {
+  readonly root: boolean;
+  readonly sudo: boolean;
 }

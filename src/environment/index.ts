@@ -1,4 +1,9 @@
 export { defineEnvironment } from "./define.js";
+export {
+  DEFAULT_EVALUATION_LIMITS,
+  type EvaluationLimits,
+  evaluateEnvironmentFiles,
+} from "./evaluate/evaluate.js";
 export { formatFieldPath } from "./issues.js";
 export {
   ENVIRONMENT_JSON_SCHEMA_PATH,
@@ -19,4 +24,4 @@ export {
   type NodeOverride,
   type Snippet,
 } from "./schema.js";
-export { loadSiblingEnvironments } from "./siblings.js";
+export { loadSiblingEnvironments, loadSiblingEnvironmentsWithWarnings } from "./siblings.js";

@@ -1,5 +1,7 @@
 import type { z } from "zod";
+import { formatDataPath } from "./evaluate/plain-data.js";
 import type { FieldPath } from "./locate.js";
+import { didYouMean } from "./suggest.js";
 
 /**
  * Turns zod's issues into messages a person can act on, each with its field path. Schema fields
@@ -14,10 +16,11 @@ export interface EnvironmentIssue {
 
 function describeValue(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : `a list of ${value.length}`;
   if (typeof value === "string")
     return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "number") return `the number ${value}`;
+  if (typeof value === "boolean") return String(value);
   if (typeof value === "object") return "an object";
   return typeof value;
 }
@@ -42,40 +45,6 @@ export const environmentErrorMap: z.core.$ZodErrorMap = (issue) => {
   }
   return undefined;
 };
-
-/** Edit distance, for "did you mean" on unknown keys (short strings, so the simple table is fine). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(
-        row[j]! + 1,
-        row[j - 1]! + 1,
-        previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
-      );
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-function suggestion(key: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const d = distance(key, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3))
-    ? ` (did you mean "${best}"?)`
-    : "";
-}
 
 /** Known keys of the strict object at `path` in the schema, for suggestions. */
 function knownKeysAt(schema: z.ZodType, path: FieldPath): string[] {
@@ -118,23 +87,30 @@ export function environmentIssues(schema: z.ZodType, error: z.ZodError): Environ
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, path);
       for (const key of issue.keys) {
-        issues.push({ path: [...path, key], message: `unknown field "${key}"${suggestion(key, known)}` });
+        const shown = key.length > 60 ? `${key.slice(0, 60)}…` : key;
+        issues.push({
+          path: [...path, key],
+          message: `unknown field ${JSON.stringify(shown)}${didYouMean(key, known)}`,
+        });
       }
       continue;
     }
-    issues.push({ path, message: issue.message });
+    issues.push({ path, message: withInput(issue) });
   }
   return issues;
 }
 
+/**
+ * "expected an integer ≥ 1" alone does not say that `"2"` (a string) was written: every message
+ * says what was given, when the parse was asked to report inputs (`reportInput: true`).
+ */
+function withInput(issue: z.core.$ZodIssue): string {
+  if (!("input" in issue) || issue.input === undefined || issue.message.includes(", got "))
+    return issue.message;
+  return `${issue.message}, got ${describeValue(issue.input)}`;
+}
+
 /** `agents.count`, `ssh.authorizedKeys.0`, `nodes["odd.key"]`; `(root)` for the whole value. */
 export function formatFieldPath(path: FieldPath): string {
-  if (path.length === 0) return "(root)";
-  return path
-    .map((segment, index) => {
-      if (typeof segment === "number") return index === 0 ? String(segment) : `.${segment}`;
-      if (/^[A-Za-z_$][\w$-]*$/.test(segment)) return index === 0 ? segment : `.${segment}`;
-      return `[${JSON.stringify(segment)}]`;
-    })
-    .join("");
+  return formatDataPath(path);
 }

@@ -1,18 +1,44 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { HomelabError, type HomelabErrorDetail } from "../errors/index.js";
+import type { SiblingEnvironment } from "../plan/plan.js";
 import type { PlanWarning } from "../plan/types.js";
+import { type EvaluationLimits, evaluateEnvironmentFiles } from "./evaluate/evaluate.js";
 import { environmentErrorMap, environmentIssues, formatFieldPath } from "./issues.js";
 import { type FieldPath, locateFields } from "./locate.js";
+import { valueOrError } from "./outcome.js";
 import { type Environment, EnvironmentSchema, type Snippet } from "./schema.js";
-import { expandPath, isPublicKeyLine, looksLikeKeyLine, readPublicKeyFile } from "./ssh-keys.js";
+import { siblingFiles, siblingsFrom } from "./siblings.js";
+import {
+  expandPath,
+  looksLikeKeyLine,
+  publicKeyLineProblem,
+  readPublicKeyFile,
+  readSmallFile,
+} from "./ssh-keys.js";
+
+/** A Butane snippet is a few kilobytes; Ignition configs as a whole should stay small. */
+const MAX_SNIPPET_BYTES = 1024 * 1024;
+
+/** Paths and names from the environment, shortened for messages. */
+function shorten(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
 
 export interface LoadEnvironmentOptions {
   /** Directory names and relative paths are resolved from (the repository root, usually). */
   readonly cwd: string;
   /** The user's home directory, for `~` in SSH key and snippet paths (the CLI passes it). */
   readonly home: string;
+  /**
+   * Also read the other environment files of the file's directory, in the same child process
+   * (schema-checked only; for planCluster's network and prefix checks). Default false.
+   */
+  readonly siblings?: boolean;
+  /** Limits of the evaluation (time, memory, sizes); see DEFAULT_EVALUATION_LIMITS. */
+  readonly limits?: Partial<EvaluationLimits>;
+  /** Where compiled TypeScript is cached between runs (see EvaluateOptions.cacheDir). */
+  readonly cacheDir?: string;
 }
 
 export interface LoadedEnvironment {
@@ -27,6 +53,17 @@ export interface LoadedEnvironment {
   readonly warnings: readonly PlanWarning[];
   /** Text of every snippet file, by absolute path. */
   readonly snippetSources: ReadonlyMap<string, string>;
+  /** The other environments of the directory that validate (only with `siblings: true`). */
+  readonly siblings: readonly SiblingEnvironment[];
+  /** Set when `name` differs from the file's name (`environments/<file name>.ts`). */
+  readonly nameMismatch: NameMismatch | undefined;
+}
+
+export interface NameMismatch {
+  /** The file's name without extension (what the user typed, for a name). */
+  readonly fileName: string;
+  /** The environment's `name`, which state, render directory and kubeconfig use. */
+  readonly name: string;
 }
 
 /** File types an environment may be written in, in lookup order for a bare name. */
@@ -44,17 +81,25 @@ export async function loadEnvironment(
 ): Promise<LoadedEnvironment> {
   const { absoluteFile, byName } = await resolveEnvironmentFile(nameOrPath, options.cwd);
   const file = displayPath(absoluteFile, options.cwd);
-  const value = await loadEnvironmentValue(absoluteFile, file);
+  // An environment file is code: it runs in a child process, together with its siblings (one
+  // child per command), and comes back as plain data.
+  const others = options.siblings ? await siblingFiles(dirname(absoluteFile), absoluteFile) : [];
+  const [main, ...rest] = await evaluateEnvironmentFiles([absoluteFile, ...others], {
+    cwd: options.cwd,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+  });
+  if (!main) throw new HomelabError("internal", `no evaluation of ${file}`);
+  const value = await valueOrError(main, file, absoluteFile);
   const environment = await validate(value, absoluteFile, file);
   const warnings: PlanWarning[] = [];
-  if (byName && environment.name !== nameOrPath) {
-    // Everything (state directory, render directory, kubeconfig) is keyed by `name`, so a
-    // mismatch works; it only surprises whoever looks for `<file name>` in those places.
-    warnings.push({
-      message: `the environment is named "${environment.name}", not "${nameOrPath}": its state, render directory and kubeconfig use "${environment.name}"`,
-      where: { file, path: "name" },
-    });
-  }
+  // State, render directory and kubeconfig are keyed by `name`: a copied file that kept its
+  // name acts on the original's cluster. The CLI refuses that for commands that change
+  // something and warns for the rest (name-mismatch.ts).
+  const fileName = byName ? nameOrPath : basename(absoluteFile, extname(absoluteFile));
+  const nameMismatch = environment.name === fileName ? undefined : { fileName, name: environment.name };
+  const { siblings, warnings: siblingWarnings } = siblingsFrom(rest, options.cwd);
+  warnings.push(...siblingWarnings);
   const baseDir = dirname(absoluteFile);
   const authorizedKeys = await resolveSshKeys(environment, {
     absoluteFile,
@@ -108,7 +153,7 @@ export async function loadEnvironment(
       ),
     ),
   };
-  return { environment: resolved, file, absoluteFile, warnings, snippetSources };
+  return { environment: resolved, file, absoluteFile, warnings, snippetSources, siblings, nameMismatch };
 }
 
 function displayPath(absolute: string, cwd: string): string {
@@ -157,8 +202,8 @@ async function resolveEnvironmentFile(
     where: { file: `${ENVIRONMENTS_DIR}/${nameOrPath}.ts` },
     fix:
       available.length > 0
-        ? `Use one of: ${available.join(", ")} — or create ${ENVIRONMENTS_DIR}/${nameOrPath}.ts (copy development.ts).`
-        : `Run homelab from the repository root (where ${ENVIRONMENTS_DIR}/ is), or pass a path to an environment file.`,
+        ? `Use one of: ${available.join(", ")} — or create ${ENVIRONMENTS_DIR}/${nameOrPath}.ts (copy development.ts, then give it its own name, prefix and network).`
+        : `There is no ${ENVIRONMENTS_DIR}/ here or in any folder above: run homelab inside its repository (a folder with ${ENVIRONMENTS_DIR}/ or homelab.lock.json, or below one), or pass a path to an environment file.`,
   });
 }
 
@@ -180,52 +225,8 @@ export async function listEnvironmentNames(directory: string): Promise<string[]>
   return [...names].sort();
 }
 
-/** The default export (or JSON value) of an environment file, unvalidated. */
-export async function loadEnvironmentValue(absoluteFile: string, file: string): Promise<unknown> {
-  if (absoluteFile.endsWith(".json")) {
-    const text = await readFile(absoluteFile, "utf8");
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new HomelabError("env-load-failed", `${file} is not valid JSON: ${(error as Error).message}`, {
-        where: { file },
-        cause: error,
-        fix: "Fix the JSON syntax (an editor with schema/environment.schema.json points at the problem).",
-      });
-    }
-  }
-  let loaded: unknown;
-  try {
-    const { createJiti } = await import("jiti");
-    // No module or file-system cache: the file is read fresh and nothing is written next to it.
-    const jiti = createJiti(pathToFileURL(absoluteFile).href, {
-      moduleCache: false,
-      fsCache: false,
-      interopDefault: true,
-    });
-    loaded = await jiti.import(absoluteFile, { default: true });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /:(\d+):(\d+)\b/.exec(message) ?? /\((\d+):(\d+)\)/.exec(message);
-    throw new HomelabError("env-load-failed", `${file} cannot be loaded: ${message.split("\n")[0]}`, {
-      where: position ? { file, line: Number(position[1]), column: Number(position[2]) } : { file },
-      cause: error,
-      fix:
-        "Fix the file so that it evaluates to an environment object (`export default { … }`). " +
-        "It runs as TypeScript with no type checking; `npx tsc --noEmit` shows type errors.",
-    });
-  }
-  if (loaded === null || typeof loaded !== "object" || Array.isArray(loaded)) {
-    throw new HomelabError("env-invalid", `${file} must export an environment object as its default export`, {
-      where: { file },
-      fix: "Write `export default { name: …, prefix: …, … }`.",
-    });
-  }
-  return loaded;
-}
-
 async function validate(value: unknown, absoluteFile: string, file: string): Promise<Environment> {
-  const result = EnvironmentSchema.safeParse(value, { error: environmentErrorMap });
+  const result = EnvironmentSchema.safeParse(value, { error: environmentErrorMap, reportInput: true });
   if (result.success) return result.data;
   const issues = environmentIssues(EnvironmentSchema, result.error);
   const located = await locateDetails(
@@ -313,16 +314,13 @@ async function resolveSshKeys(environment: Environment, context: ResolveContext)
     const path: FieldPath = ["ssh", "authorizedKeys", index];
     const trimmed = entry.trim();
     if (looksLikeKeyLine(trimmed)) {
-      if (!isPublicKeyLine(trimmed)) {
-        await throwLocated(
-          "env-invalid",
-          "not a valid SSH public key line (one key per entry, on one line)",
-          {
-            ...context,
-            path,
-            fix: "Paste the single line of your .pub file (e.g. `cat ~/.ssh/id_ed25519.pub`), or give the path to the file.",
-          },
-        );
+      const problem = publicKeyLineProblem(trimmed);
+      if (problem !== undefined) {
+        await throwLocated("env-invalid", problem, {
+          ...context,
+          path,
+          fix: "Paste the single line of your .pub file (e.g. `cat ~/.ssh/id_ed25519.pub`), or give the path to the file.",
+        });
       }
       keys.push(trimmed);
       continue;
@@ -332,7 +330,7 @@ async function resolveSshKeys(environment: Environment, context: ResolveContext)
     if (result.kind === "missing") {
       await throwLocated(
         "env-ssh-key-not-found",
-        `SSH public key file ${trimmed} cannot be read (looked at ${absolute})`,
+        `SSH public key file ${shorten(trimmed)} cannot be read (${result.reason}; looked at ${shorten(absolute)})`,
         {
           ...context,
           path,
@@ -348,11 +346,15 @@ async function resolveSshKeys(environment: Environment, context: ResolveContext)
         fix: `Use ${trimmed.endsWith(".pub") ? trimmed : `${trimmed}.pub`}. Never put a private key in an environment.`,
       });
     } else if (result.kind === "not-a-key") {
-      await throwLocated("env-invalid", `${trimmed} line ${result.line} is not an SSH public key line`, {
-        ...context,
-        path,
-        fix: "Point at a .pub file made by ssh-keygen (one `ssh-ed25519 AAAA… comment` line per key).",
-      });
+      await throwLocated(
+        "env-invalid",
+        `${trimmed} line ${result.line}: ${result.reason ?? "not an SSH public key line"}`,
+        {
+          ...context,
+          path,
+          fix: "Point at a .pub file made by ssh-keygen (one `ssh-ed25519 AAAA… comment` line per key).",
+        },
+      );
     } else {
       keys.push(...result.keys);
     }
@@ -373,16 +375,15 @@ async function resolveSnippets(
       continue;
     }
     const absolute = expandPath(snippet.path, context.home, context.baseDir);
-    try {
-      sources.set(absolute, await readFile(absolute, "utf8"));
-    } catch (error) {
+    const read = await readSmallFile(absolute, MAX_SNIPPET_BYTES);
+    if (typeof read === "string") sources.set(absolute, read);
+    else {
       await throwLocated(
         "env-snippet-invalid",
-        `snippet file ${snippet.path} cannot be read (looked at ${absolute})`,
+        `snippet file ${shorten(snippet.path)} cannot be read (${read.reason}; looked at ${shorten(absolute)})`,
         {
           ...context,
           path: [...path, index, "path"],
-          cause: error,
           fix: "Snippet paths are relative to the environment file. Correct the path or create the .bu file.",
         },
       );

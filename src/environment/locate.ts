@@ -160,3 +160,105 @@ function walk(
 function unwrapNode(typescript: TypeScript, source: ts.SourceFile, node: ts.Node): ts.Node {
   return typescript.isExpression(node) ? unwrap(typescript, source, node) : node;
 }
+
+export interface SyntaxProblem extends SourcePosition {
+  readonly message: string;
+  /** Where the parser's related hint points, e.g. the `{` that a missing `}` should close. */
+  readonly related?: SourcePosition & { readonly message: string };
+}
+
+/**
+ * The syntax errors TypeScript's parser finds (no type checking), with 1-based positions. Used
+ * when evaluating a file failed on its syntax: TypeScript names the real position (and the
+ * unclosed bracket) where jiti's parser reports only where it gave up.
+ */
+export async function findSyntaxErrors(sourceText: string, fileName: string): Promise<SyntaxProblem[]> {
+  const typescript = await loadTypeScript();
+  const output = typescript.transpileModule(sourceText, {
+    fileName,
+    reportDiagnostics: true,
+    compilerOptions: { target: typescript.ScriptTarget.Latest, module: typescript.ModuleKind.ESNext },
+  });
+  const problems: SyntaxProblem[] = [];
+  for (const diagnostic of output.diagnostics ?? []) {
+    if (diagnostic.file === undefined || diagnostic.start === undefined) continue;
+    const position = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
+    const [hint] = diagnostic.relatedInformation ?? [];
+    const hintPosition =
+      hint?.file && hint.start !== undefined
+        ? hint.file.getLineAndCharacterOfPosition(hint.start)
+        : undefined;
+    problems.push({
+      line: position.line + 1,
+      column: position.character + 1,
+      message: typescript.flattenDiagnosticMessageText(diagnostic.messageText, " "),
+      ...(hint && hintPosition
+        ? {
+            related: {
+              line: hintPosition.line + 1,
+              column: hintPosition.character + 1,
+              message: typescript.flattenDiagnosticMessageText(hint.messageText, " "),
+            },
+          }
+        : {}),
+    });
+  }
+  return problems;
+}
+
+/** Where the file's first `export` statement is and what it exports (for "no default export"). */
+export async function locateExports(
+  sourceText: string,
+  fileName: string,
+): Promise<{ readonly position?: SourcePosition; readonly defaultExport?: SourcePosition }> {
+  const typescript = await loadTypeScript();
+  const source = typescript.createSourceFile(fileName, sourceText, typescript.ScriptTarget.Latest, true);
+  const at = (node: ts.Node): SourcePosition => {
+    const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
+    return { line: line + 1, column: character + 1 };
+  };
+  let position: SourcePosition | undefined;
+  let defaultExport: SourcePosition | undefined;
+  for (const statement of source.statements) {
+    const modifiers = typescript.canHaveModifiers(statement) ? typescript.getModifiers(statement) : undefined;
+    const exported =
+      typescript.isExportAssignment(statement) ||
+      typescript.isExportDeclaration(statement) ||
+      (modifiers ?? []).some((m) => m.kind === typescript.SyntaxKind.ExportKeyword);
+    if (!exported) continue;
+    position ??= at(statement);
+    const isDefault =
+      typescript.isExportAssignment(statement) ||
+      (modifiers ?? []).some((m) => m.kind === typescript.SyntaxKind.DefaultKeyword);
+    if (isDefault) defaultExport ??= at(statement);
+  }
+  return { ...(position ? { position } : {}), ...(defaultExport ? { defaultExport } : {}) };
+}
+
+/**
+ * A few lines of source around a position, with a caret under the column:
+ *
+ *     2 |   name: "lab"
+ *   > 3 |   prefix: "lab",
+ *       |   ^
+ */
+export function codeFrame(sourceText: string, position: SourcePosition, context = 2): string {
+  const lines = sourceText.split(/\r?\n/);
+  // The empty "line" after a final newline is not worth showing.
+  if (lines.length > 1 && lines.at(-1) === "") lines.pop();
+  const first = Math.max(1, position.line - context);
+  const last = Math.min(lines.length, position.line + 1);
+  const width = String(last).length;
+  const clip = (text: string) => (text.length > 120 ? `${text.slice(0, 120)}…` : text);
+  const frame: string[] = [];
+  for (let number = first; number <= last; number++) {
+    const text = clip((lines[number - 1] ?? "").replace(/\t/g, " "));
+    const marker = number === position.line ? ">" : " ";
+    frame.push(`${marker} ${String(number).padStart(width)} | ${text}`.trimEnd());
+    if (number === position.line) {
+      const column = Math.min(Math.max(position.column, 1), 121);
+      frame.push(`  ${" ".repeat(width)} | ${" ".repeat(column - 1)}^`);
+    }
+  }
+  return frame.join("\n");
+}

@@ -25,12 +25,24 @@ const cidr = z.cidrv4({ error: "expected an IPv4 network in CIDR notation such a
 const mac = z
   .string({ error: "expected a MAC address string" })
   .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "expected a lowercase MAC address such as 52:54:00:12:34:56");
-const integerAtLeast = (minimum: number) =>
+/**
+ * An integer from `minimum` to `maximum`. The upper bounds are far above any homelab and keep a
+ * typo (`count: 1000000`) from planning a million nodes: they are documented in the JSON Schema.
+ */
+const integer = (minimum: number, maximum: number, why: string) =>
   z
     .number({ error: `expected an integer ≥ ${minimum}` })
     .int(`expected an integer ≥ ${minimum}`)
     .min(minimum, `expected an integer ≥ ${minimum}`)
-    .max(1_000_000, "expected a smaller number");
+    .max(maximum, `expected at most ${maximum} (${why})`);
+
+/** etcd: "an etcd cluster probably should have no more than seven nodes" (https://etcd.io/docs/v3.5/faq/). */
+const MAX_SERVERS = 7;
+const MAX_AGENTS = 250;
+const vcpus = () => integer(1, 256, "virtual CPUs per VM");
+const memory = () => integer(1, 1_048_576, "1 TiB per VM");
+const disk = () => integer(1, 16_384, "16 TiB per VM");
+const firstHost = () => integer(1, 65_534, "the largest host number of a /16 network");
 
 /** Kubernetes label `key=value` (key may have a DNS prefix, e.g. `topology.kubernetes.io/zone=a`). */
 const LABEL =
@@ -68,47 +80,59 @@ const PoolFields = {
 
 export const ServerPoolSchema = z.strictObject({
   // 0 passes the schema so that planning can refuse it with its own code (env-no-server).
-  count: integerAtLeast(0)
+  count: integer(0, MAX_SERVERS, "etcd recommends at most 7 members; use agents for more capacity")
     .default(1)
-    .describe("number of k3s servers, at least 1; odd numbers keep etcd quorum (3 for HA)"),
-  vcpu: integerAtLeast(1).default(2).describe("virtual CPUs per server"),
-  memoryMiB: integerAtLeast(1)
+    .describe(
+      "number of k3s servers, 1 to 7; odd numbers keep etcd quorum (3 for HA). etcd advises at most 7 members",
+    ),
+  vcpu: vcpus().default(2).describe("virtual CPUs per server"),
+  memoryMiB: memory()
     .default(4096)
     .describe("memory per server in MiB; k3s needs at least 2048 (docs.k3s.io/installation/requirements)"),
-  diskGiB: integerAtLeast(1)
+  diskGiB: disk()
     .default(20)
     .describe("root disk per server in GiB (a copy-on-write overlay on the Flatcar image)"),
   ...PoolFields,
-  firstHost: integerAtLeast(1)
+  firstHost: firstHost()
     .default(10)
     .describe("host number of the first server's address; the next servers count up"),
 });
 
 export const AgentPoolSchema = z.strictObject({
-  count: integerAtLeast(0).default(0).describe("number of k3s agents"),
-  vcpu: integerAtLeast(1).default(2).describe("virtual CPUs per agent"),
-  memoryMiB: integerAtLeast(1)
+  count: integer(0, MAX_AGENTS, `homelab runs at most ${MAX_AGENTS} agents on one host`)
+    .default(0)
+    .describe(`number of k3s agents, 0 to ${MAX_AGENTS}`),
+  vcpu: vcpus().default(2).describe("virtual CPUs per agent"),
+  memoryMiB: memory()
     .default(2048)
     .describe("memory per agent in MiB; k3s needs at least 512 (docs.k3s.io/installation/requirements)"),
-  diskGiB: integerAtLeast(1)
+  diskGiB: disk()
     .default(20)
     .describe("root disk per agent in GiB (a copy-on-write overlay on the Flatcar image)"),
   ...PoolFields,
-  firstHost: integerAtLeast(1)
+  firstHost: firstHost()
     .default(20)
     .describe("host number of the first agent's address; the next agents count up"),
 });
 
 export const NodeOverrideSchema = z.strictObject({
-  vcpu: integerAtLeast(1).optional(),
-  memoryMiB: integerAtLeast(1).optional(),
-  diskGiB: integerAtLeast(1).optional(),
+  vcpu: vcpus().optional(),
+  memoryMiB: memory().optional(),
+  diskGiB: disk().optional(),
   address: ipv4.optional().describe("fixed IPv4 address instead of the pool's next one"),
   mac: mac.optional().describe("MAC address instead of the derived one"),
   labels: z.array(label).optional().describe("extra labels, added to the pool's"),
   taints: z.array(taint).optional().describe("extra taints, added to the pool's"),
   snippets: z.array(SnippetSchema).optional().describe("extra Butane snippets, after the pool's"),
+  host: dnsLabel("nodes.<name>.host")
+    .optional()
+    .describe("pin the node to this entry of `hosts` instead of the automatic placement"),
 });
+
+/** A Linux network interface name (IFNAMSIZ: at most 15 characters). */
+const interfaceName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,15}$/, "expected a Linux interface name such as br0");
 
 /** An inclusive range of IPv4 addresses, e.g. { start: "192.168.140.100", end: "192.168.140.199" }. */
 export const AddressRangeSchema = z.strictObject({
@@ -129,11 +153,7 @@ export const NetworkSchema = z.strictObject({
   name: dnsLabel("network.name")
     .optional()
     .describe("libvirt network name (nat mode); default `<prefix>-net`"),
-  bridge: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,15}$/, "expected a Linux interface name such as br0")
-    .optional()
-    .describe("host bridge device (bridge mode), e.g. br0; required there"),
+  bridge: interfaceName.optional().describe("host bridge device (bridge mode), e.g. br0; required there"),
   gateway: ipv4.optional().describe("default gateway; default the network's first host address"),
   dns: z.array(ipv4).optional().describe("DNS servers for the nodes; default the gateway"),
   domain: z
@@ -176,6 +196,31 @@ export const PoolSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("true: use an existing pool called `name` (e.g. default) instead of creating one"),
+});
+
+/**
+ * One libvirt host of a multi-host environment. Without `hosts` an environment lives on the
+ * single host of `libvirt.uri`, with `pool` and `network.bridge`, exactly as before.
+ */
+export const HostSchema = z.strictObject({
+  uri: z
+    .string({ error: "expected a libvirt connection URI string" })
+    .regex(
+      /^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/,
+      "expected a libvirt URI such as qemu:///system or qemu+ssh://user@host/system",
+    )
+    .describe("libvirt connection URI of the host, e.g. qemu+ssh://core@hv2.home.arpa/system"),
+  pool: PoolSchema.optional().describe("the host's storage pool; default the environment's `pool`"),
+  bridge: interfaceName.optional().describe("the host's bridge device (bridge mode); default network.bridge"),
+});
+
+export const ArtifactsSchema = z.strictObject({
+  airgapImages: z
+    .boolean()
+    .optional()
+    .describe(
+      "deliver k3s's air-gap image archive (k3s-airgap-images-amd64.tar.zst) to every node; default `offline`",
+    ),
 });
 
 export const FlatcarSchema = z.strictObject({
@@ -325,6 +370,25 @@ export const EnvironmentSchema = z
     updates: UpdatesSchema.prefault({}),
     k3s: K3sSchema.prefault({}),
     gitops: GitOpsSchema.optional().describe("Flux GitOps; without it nothing Flux-related is rendered"),
+    hosts: z
+      .record(
+        z.string().regex(DNS_LABEL, "expected a host name that is a DNS label, such as hv1"),
+        HostSchema,
+      )
+      .optional()
+      .describe(
+        "the libvirt hosts of a multi-host environment by name, in placement order (add new hosts at the end); " +
+          "without it the environment uses libvirt.uri, pool and network.bridge",
+      ),
+    offline: z
+      .boolean()
+      .default(false)
+      .describe(
+        "nodes need no internet at first boot: k3s, Flux's manifest and the air-gap images come from the artifact volume",
+      ),
+    artifacts: ArtifactsSchema.optional().describe(
+      "what homelab delivers to the nodes from its artifact cache",
+    ),
   })
   .describe("A homelab environment: a k3s cluster of Flatcar VMs on libvirt");
 
@@ -334,3 +398,4 @@ export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type Snippet = z.output<typeof SnippetSchema>;
 export type NodeOverride = z.output<typeof NodeOverrideSchema>;
+export type Host = z.output<typeof HostSchema>;

@@ -12,8 +12,12 @@ export const ERROR_CODES = {
 
   // Environments
   "env-not-found": "No environment with that name or path",
-  "env-name-mismatch": "An environment's name differs from its file name",
+  "env-name-mismatch": "An environment's name differs from its file's name",
   "env-load-failed": "An environment file cannot be loaded",
+  "env-timeout": "An environment file did not finish evaluating in time",
+  "env-exit": "An environment file ended the process that evaluates it",
+  "env-too-large": "An environment file, or what it evaluates to, is larger than homelab allows",
+  "env-printed": "An environment file printed output while it was evaluated",
   "env-invalid": "An environment does not match the schema",
   "env-no-server": "An environment has no server",
   "env-duplicate-node": "Two nodes share a name, MAC or address",
@@ -23,6 +27,9 @@ export const ERROR_CODES = {
   "env-memory-too-low": "A node has less memory than k3s needs",
   "env-ssh-key-not-found": "An SSH public key file named by the environment cannot be read",
   "env-snippet-invalid": "A Butane snippet of the environment does not compile",
+  "env-host-unknown": "A node is pinned to a host the environment does not define",
+  "env-host-duplicate": "Two hosts of the environment have the same libvirt URI",
+  "env-multi-host-nat": "An environment on several hosts uses a NAT network, which is host-local",
 
   // Lock file and secrets
   "lock-invalid": "homelab.lock.json cannot be read",
@@ -34,10 +41,13 @@ export const ERROR_CODES = {
   "state-dir-unwritable": "homelab cannot write its state directory",
   "render-write-failed": "The rendered files cannot be written",
   "render-out-refused": "The render output directory holds something render did not write",
+  "render-cleanup-failed": "What an earlier render left next to the output directory cannot be removed",
+  "secrets-not-ignored": "Files that hold secrets are inside the Git repository and not ignored",
 
   // Host prerequisites (doctor)
   "tofu-not-found": "Neither OpenTofu nor Terraform is installed",
   "tofu-too-old": "OpenTofu or Terraform is too old",
+  "provider-not-cached": "tofu init would download the libvirt provider from a registry",
   "libvirt-unreachable": "libvirt does not answer at the environment's URI",
   "libvirt-permission-denied": "QEMU cannot read the base image, a disk or the Ignition file",
   "kvm-unavailable": "KVM is not usable on this host",
@@ -59,6 +69,12 @@ export const ERROR_CODES = {
   "image-hash-mismatch": "The Flatcar image does not match the sha512 in homelab.lock.json",
   "image-download-timeout": "A Flatcar download stalled",
   "image-not-verified": "The Flatcar image OpenTofu would use has not been verified",
+
+  // Artifacts delivered to the nodes (k3s, Flux's manifest, air-gap images)
+  "artifact-download-failed": "An artifact could not be downloaded into the cache",
+  "artifact-hash-mismatch": "An artifact does not match the sha256 in homelab.lock.json",
+  "artifact-not-cached": "An artifact the environment needs is not in the cache",
+  "offline-remote-source": "An offline environment's Ignition would download something",
 
   // OpenTofu runner
   "tofu-failed": "OpenTofu or Terraform exited with an error",

@@ -15,14 +15,20 @@ export function formatLocation(where: SourceLocation | undefined): string {
   return position;
 }
 
+/** Details shown per error: the first ones say enough, and output stays bounded. */
+export const MAX_SHOWN_DETAILS = 50;
+
 /** The human rendering used by the CLI's error boundary. */
 export function formatError(error: HomelabError): string {
   const location = formatLocation(error.where);
   const lines = [`error[${error.code}]: ${location ? `${location}: ` : ""}${error.message}`];
-  for (const detail of error.details) {
+  if (error.excerpt) lines.push(...error.excerpt.split("\n").map((line) => `    ${line}`.trimEnd()));
+  for (const detail of error.details.slice(0, MAX_SHOWN_DETAILS)) {
     const detailLocation = formatLocation(detail.where);
     lines.push(`  - ${detailLocation ? `${detailLocation}: ` : ""}${detail.message}`);
   }
+  if (error.details.length > MAX_SHOWN_DETAILS)
+    lines.push(`  - … and ${error.details.length - MAX_SHOWN_DETAILS} more`);
   if (error.fix) lines.push(`  fix: ${error.fix.replace(/\n/g, "\n       ")}`);
   lines.push(`  docs: ${errorPage(error.code)}`);
   return `${lines.join("\n")}\n`;
@@ -36,7 +42,11 @@ export function errorEvent(error: HomelabError): Record<string, unknown> {
     message: error.message,
     where: error.where,
     fix: error.fix,
-    details: error.details,
+    details: error.details.slice(0, MAX_SHOWN_DETAILS),
+    ...(error.details.length > MAX_SHOWN_DETAILS
+      ? { moreDetails: error.details.length - MAX_SHOWN_DETAILS }
+      : {}),
+    ...(error.excerpt ? { excerpt: error.excerpt } : {}),
     docs: errorPage(error.code),
   };
 }

@@ -18,6 +18,8 @@ export interface HomelabErrorOptions {
   readonly fix?: string;
   /** Further located problems of the same kind (e.g. every schema violation, not just the first). */
   readonly details?: readonly HomelabErrorDetail[];
+  /** A few source lines around `where` with a caret (a code frame), printed under the headline. */
+  readonly excerpt?: string;
   readonly cause?: unknown;
 }
 
@@ -36,6 +38,7 @@ export class HomelabError extends Error {
   readonly where: SourceLocation | undefined;
   readonly fix: string | undefined;
   readonly details: readonly HomelabErrorDetail[];
+  readonly excerpt: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: HomelabErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -44,6 +47,7 @@ export class HomelabError extends Error {
     this.where = options.where;
     this.fix = options.fix;
     this.details = options.details ?? [];
+    this.excerpt = options.excerpt;
   }
 }
 

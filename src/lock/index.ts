@@ -13,6 +13,7 @@ export {
   type ResolveLockOptions,
   resolveLockedEnvironment,
   wantedVersions,
+  wantsAirgapImages,
 } from "./resolve.js";
 export {
   LOCK_FILE_NAME,

@@ -3,6 +3,7 @@ import {
   DEFAULT_FLATCAR,
   DEFAULT_K3S_VERSION,
   type FlatcarChannel,
+  K3S_AIRGAP_IMAGES,
   K3S_BINARIES,
   LIBVIRT_PROVIDER_VERSION,
   type PinnedArtifact,
@@ -16,6 +17,8 @@ import {
 export interface HomelabPins {
   readonly k3sVersion: string;
   readonly k3sBinaries: Readonly<Record<string, PinnedArtifact>>;
+  /** k3s's amd64 air-gap image archives by k3s version (absent: none known). */
+  readonly k3sAirgapImages?: Readonly<Record<string, PinnedArtifact>>;
   readonly flatcar: Readonly<Partial<Record<FlatcarChannel, string>>>;
   /** sha512 of Flatcar QEMU images known without the network, keyed `<channel>/<version>`. */
   readonly flatcarSha512: Readonly<Record<string, string>>;
@@ -26,6 +29,7 @@ export interface HomelabPins {
 export const BUILTIN_PINS: HomelabPins = {
   k3sVersion: DEFAULT_K3S_VERSION,
   k3sBinaries: K3S_BINARIES,
+  k3sAirgapImages: K3S_AIRGAP_IMAGES,
   flatcar: DEFAULT_FLATCAR,
   // None published for the pinned releases (research notes): `lock --update` reads Flatcar's signed DIGESTS.
   flatcarSha512: {},

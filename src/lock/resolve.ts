@@ -18,6 +18,15 @@ export interface ResolveLockOptions {
 
 type Channel = Environment["flatcar"]["channel"];
 
+/**
+ * Whether an environment delivers k3s's air-gap image archive to its nodes: when it says so
+ * (`artifacts.airgapImages`), else when it is `offline` — without the archive k3s pulls its
+ * own images (pause, CoreDNS, local-path, metrics-server) from the internet at first start.
+ */
+export function wantsAirgapImages(environment: Environment): boolean {
+  return environment.artifacts?.airgapImages ?? environment.offline;
+}
+
 /** The lock entry homelab would write for these versions from what it knows offline. */
 export function lockEntryFromPins(
   versions: {
@@ -25,11 +34,15 @@ export function lockEntryFromPins(
     readonly flatcarVersion: string;
     readonly k3sVersion: string;
     readonly gitops: boolean;
+    /** Record the air-gap image archive too; without a pinned hash for it, no entry. */
+    readonly airgapImages?: boolean;
   },
   pins: HomelabPins = BUILTIN_PINS,
 ): LockedEnvironment | undefined {
   const binary = pins.k3sBinaries[versions.k3sVersion];
   if (!binary) return undefined;
+  const airgap = versions.airgapImages ? pins.k3sAirgapImages?.[versions.k3sVersion] : undefined;
+  if (versions.airgapImages && !airgap) return undefined;
   const urls = flatcarImageUrls(flatcarReleaseUrl(versions.channel, versions.flatcarVersion));
   const sha512 = pins.flatcarSha512[`${versions.channel}/${versions.flatcarVersion}`];
   return {
@@ -43,7 +56,11 @@ export function lockEntryFromPins(
         ...(sha512 ? { sha512 } : {}),
       },
     },
-    k3s: { version: versions.k3sVersion, binary: { url: binary.url, sha256: binary.sha256 } },
+    k3s: {
+      version: versions.k3sVersion,
+      binary: { url: binary.url, sha256: binary.sha256 },
+      ...(airgap ? { airgapImages: { url: airgap.url, sha256: airgap.sha256 } } : {}),
+    },
     provider: { source: "dmacvicar/libvirt", version: pins.providerVersion },
     ...(versions.gitops ? { flux: { version: pins.fluxVersion } } : {}),
   };
@@ -154,9 +171,26 @@ export function resolveLockedEnvironment(
     }
   }
   const fluxVersion = entry?.flux?.version ?? pins.fluxVersion;
+  const airgapImages = wantsAirgapImages(environment)
+    ? (k3sLocked?.airgapImages ?? pins.k3sAirgapImages?.[k3s.version])
+    : undefined;
+  if (wantsAirgapImages(environment) && !airgapImages) {
+    throw new HomelabError(
+      "lock-missing-artifact",
+      `no sha256 is known for the air-gap image archive of k3s ${k3s.version}`,
+      {
+        where: { file: LOCK_FILE_NAME, path: `environments.${name}.k3s.airgapImages` },
+        fix: `Run \`homelab lock ${name} --update\` (needs the internet) to record it from the release's sha256sum-amd64.txt, or set artifacts.airgapImages: false (then k3s pulls its images from the internet).`,
+      },
+    );
+  }
   return {
     flatcar,
-    k3s: { version: k3s.version, binary: { url: k3s.binary.url, sha256: k3s.binary.sha256 } },
+    k3s: {
+      version: k3s.version,
+      binary: { url: k3s.binary.url, sha256: k3s.binary.sha256 },
+      ...(airgapImages ? { airgapImages: { url: airgapImages.url, sha256: airgapImages.sha256 } } : {}),
+    },
     provider: entry?.provider ?? { source: "dmacvicar/libvirt", version: pins.providerVersion },
     ...(environment.gitops ? { flux: { version: fluxVersion } } : {}),
   };
@@ -187,6 +221,8 @@ export function lockStatus(
   if (entry.k3s.version !== wanted.k3sVersion)
     differences.push(`k3s ${entry.k3s.version} → ${wanted.k3sVersion}`);
   if (environment.gitops && !entry.flux) differences.push(`Flux not recorded → ${pins.fluxVersion}`);
+  if (wantsAirgapImages(environment) && !entry.k3s.airgapImages)
+    differences.push("k3s air-gap images not recorded");
   if (!environment.gitops && entry.flux) differences.push("Flux recorded, but the environment has no gitops");
   return { entry, state: differences.length > 0 ? "out-of-date" : "locked", differences };
 }

@@ -32,6 +32,11 @@ export const LockedK3sSchema = z.strictObject({
   version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/),
   /** The amd64 `k3s` binary, fetched by Ignition with verification.hash. */
   binary: LockedArtifactSchema,
+  /**
+   * k3s's amd64 air-gap image archive (`k3s-airgap-images-amd64.tar.zst`), recorded for
+   * environments that deliver it (`artifacts.airgapImages`, or `offline: true`).
+   */
+  airgapImages: LockedArtifactSchema.optional(),
 });
 
 export const LockedProviderSchema = z.strictObject({

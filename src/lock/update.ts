@@ -4,9 +4,9 @@ import { parseDigests, verifyDigests } from "../image/digests.js";
 import { type DownloadTimeouts, describeFetchError, type Fetch, TimedRequest } from "../image/download.js";
 import { FLATCAR_SIGNING_KEY_FINGERPRINT, flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
 import { parseSigningKeys } from "../image/signing-key.js";
-import { k3sBinaryUrl } from "../pins/index.js";
+import { K3S_AIRGAP_IMAGES_FILE, k3sAirgapImagesUrl, k3sBinaryUrl } from "../pins/index.js";
 import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
-import { lockEntryFromPins } from "./resolve.js";
+import { lockEntryFromPins, wantsAirgapImages } from "./resolve.js";
 import type { LockedEnvironment } from "./schema.js";
 
 /** Where to read release metadata from; defaults are the canonical hosts (tests use 127.0.0.1). */
@@ -119,20 +119,20 @@ export interface ReleaseLookup {
 }
 
 /**
- * The k3s binary of a release: its sha256 from the release's `sha256sum-amd64.txt` (the `k3s`
- * line), refused when it contradicts the hash homelab ships for that version.
+ * The k3s artifacts of a release from its `sha256sum-amd64.txt`: the binary's sha256 (the `k3s`
+ * line) and, with `airgapImages`, the air-gap image archive's; each refused when it contradicts
+ * the hash homelab ships for that version.
  * @throws HomelabError `lock-update-failed`
  */
 export async function lockedK3sRelease(
   version: string,
-  options: ReleaseLookup,
+  options: ReleaseLookup & { readonly airgapImages: boolean },
 ): Promise<LockedEnvironment["k3s"]> {
   const pins = options.pins ?? BUILTIN_PINS;
   const k3sBase = (options.sources?.k3sBaseUrl ?? K3S_RELEASES).replace(/\/+$/, "");
   const checksumsUrl = `${k3sBase}/${encodeURIComponent(version)}/sha256sum-amd64.txt`;
-  const sha256 = parseK3sChecksums(
-    await fetchText(options.fetch, checksumsUrl, options.timeouts, options.notFound),
-  );
+  const checksums = await fetchText(options.fetch, checksumsUrl, options.timeouts, options.notFound);
+  const sha256 = parseK3sChecksums(checksums);
   if (!sha256) {
     throw new HomelabError("lock-update-failed", `${checksumsUrl} has no line for the k3s binary`, {
       fix: "Check the k3s version; the lock file was not changed.",
@@ -148,13 +148,42 @@ export async function lockedK3sRelease(
       },
     );
   }
-  return { version, binary: { url: k3sBinaryUrl(version), sha256 } };
+
+  let airgapImages: { url: string; sha256: string } | undefined;
+  if (options.airgapImages) {
+    const published = parseK3sChecksums(checksums, K3S_AIRGAP_IMAGES_FILE);
+    if (!published) {
+      throw new HomelabError(
+        "lock-update-failed",
+        `${checksumsUrl} has no line for ${K3S_AIRGAP_IMAGES_FILE}`,
+        {
+          fix: "Check the k3s version, or set artifacts.airgapImages: false; the lock file was not changed.",
+        },
+      );
+    }
+    const pinnedImages = pins.k3sAirgapImages?.[version];
+    if (pinnedImages && pinnedImages.sha256 !== published) {
+      throw new HomelabError(
+        "lock-update-failed",
+        `the published sha256 of ${K3S_AIRGAP_IMAGES_FILE} for k3s ${version} (${published}) differs from the one homelab ships (${pinnedImages.sha256})`,
+        {
+          fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
+        },
+      );
+    }
+    airgapImages = { url: k3sAirgapImagesUrl(version), sha256: published };
+  }
+  return {
+    version,
+    binary: { url: k3sBinaryUrl(version), sha256 },
+    ...(airgapImages ? { airgapImages } : {}),
+  };
 }
 
 /**
  * The Flatcar image of a release: its sha512 from the release's DIGESTS, whose OpenPGP
  * signature must verify with the shipped Flatcar key.
- * @throws HomelabError `lock-update-failed`, `image-signature-invalid`
+ * @throws HomelabError `lock-update-failed`
  */
 export async function lockedFlatcarRelease(
   channel: Environment["flatcar"]["channel"],
@@ -203,7 +232,7 @@ export async function lockedFlatcarRelease(
 
 /**
  * Re-resolves an environment from the published release metadata: the versions it pins (or
- * homelab's current pins), the k3s binary (`lockedK3sRelease`) and the Flatcar image
+ * homelab's current pins), the k3s artifacts (`lockedK3sRelease`) and the Flatcar image
  * (`lockedFlatcarRelease`). Nothing is written here.
  *
  * @throws HomelabError `lock-update-failed` (unreachable, missing file, bad signature, a
@@ -233,7 +262,7 @@ export async function updateLockedEnvironment(
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
   };
-  const k3s = await lockedK3sRelease(k3sVersion, lookup);
+  const k3s = await lockedK3sRelease(k3sVersion, { ...lookup, airgapImages: wantsAirgapImages(environment) });
   const flatcar = await lockedFlatcarRelease(channel, flatcarVersion, {
     ...lookup,
     signingKeys: options.signingKeys,
@@ -263,7 +292,13 @@ export function offlineLockedEnvironment(
     flatcarVersion === undefined
       ? undefined
       : lockEntryFromPins(
-          { channel, flatcarVersion, k3sVersion, gitops: environment.gitops !== undefined },
+          {
+            channel,
+            flatcarVersion,
+            k3sVersion,
+            gitops: environment.gitops !== undefined,
+            airgapImages: wantsAirgapImages(environment),
+          },
           pins,
         );
   if (!entry) {
@@ -271,7 +306,9 @@ export function offlineLockedEnvironment(
       "lock-missing-artifact",
       flatcarVersion === undefined
         ? `homelab pins no Flatcar release for the ${channel} channel`
-        : `homelab knows no sha256 for the k3s ${k3sVersion} binary`,
+        : wantsAirgapImages(environment) && pins.k3sBinaries[k3sVersion]
+          ? `homelab knows no sha256 for the air-gap image archive of k3s ${k3sVersion}`
+          : `homelab knows no sha256 for the k3s ${k3sVersion} binary`,
       {
         where: { path: flatcarVersion === undefined ? "flatcar.version" : "k3s.version" },
         fix: `Run \`homelab lock ${environment.name} --update\` where the internet is reachable, or pin versions homelab knows (k3s: ${Object.keys(pins.k3sBinaries).join(", ")}).`,
@@ -281,13 +318,24 @@ export function offlineLockedEnvironment(
   return entry;
 }
 
-/** A k3s release from homelab's built-in pins only (no network), when homelab ships its hash. */
+/**
+ * A k3s release from homelab's built-in pins only (no network), when homelab ships its hashes
+ * (the binary's, and the air-gap image archive's when `airgapImages`).
+ */
 export function offlineK3sRelease(
   version: string,
+  airgapImages: boolean,
   pins: HomelabPins = BUILTIN_PINS,
 ): LockedEnvironment["k3s"] | undefined {
   const binary = pins.k3sBinaries[version];
-  return binary ? { version, binary: { url: binary.url, sha256: binary.sha256 } } : undefined;
+  if (!binary) return undefined;
+  const images = pins.k3sAirgapImages?.[version];
+  if (airgapImages && !images) return undefined;
+  return {
+    version,
+    binary: { url: binary.url, sha256: binary.sha256 },
+    ...(airgapImages && images ? { airgapImages: { url: images.url, sha256: images.sha256 } } : {}),
+  };
 }
 
 /**

@@ -28,6 +28,8 @@ export async function planLoadedEnvironment(
       (located[index]?.where?.line ?? Number.MAX_SAFE_INTEGER) * 10_000 +
       (located[index]?.where?.column ?? 0);
     const order = located.map((_, index) => index).sort((a, b) => position(a) - position(b));
+    // Tagged once, with the code of the problem itself (the list is reordered, so the code is
+    // looked up by the problem's own index, not the position in the sorted list).
     const details = order.map((index) => ({
       ...located[index],
       message: `[${error.problems[index]?.code}] ${located[index]?.message}`,
@@ -35,10 +37,7 @@ export async function planLoadedEnvironment(
     throw new HomelabError(error.code, error.message, {
       where: first?.where ?? error.where ?? { file: loaded.file },
       fix: error.fix,
-      details:
-        details.length === 1
-          ? []
-          : details.map((d, i) => ({ ...d, message: `[${error.problems[i]?.code}] ${d.message}` })),
+      details: details.length === 1 ? [] : details,
     });
   }
   const all = [...loaded.warnings, ...plan.warnings];

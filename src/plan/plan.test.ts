@@ -201,7 +201,7 @@ describe("planCluster", () => {
     ],
     [
       "server and agent ranges that overlap",
-      { servers: { count: 11 } },
+      { servers: { count: 3, firstHost: 18 } },
       "env-duplicate-node",
       "agents.firstHost",
       /would both get 192.168.150.20/,
@@ -230,7 +230,7 @@ describe("planCluster", () => {
       { nodes: { "k3s-test-agent-3": { vcpu: 4 } } },
       "env-invalid",
       "nodes.k3s-test-agent-3",
-      /does not exist/,
+      /^"k3s-test-agent-3" is not a node of this environment \(did you mean "k3s-test-agent-1"\?\)$/,
     ],
     [
       "libvirt's default network",

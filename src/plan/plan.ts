@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import type { Environment, NodeOverride, Snippet } from "../environment/schema.js";
+import { didYouMean } from "../environment/suggest.js";
 import { type ErrorCode, HomelabError } from "../errors/index.js";
 import { checkK3sConfig, managedKeyField } from "../k3s/index.js";
 import { kuredSchedule } from "../reboots/window.js";
@@ -136,7 +137,7 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
 
   checkUpdates(environment, problem);
 
-  const network = planNetwork(environment, problem);
+  const network = planNetwork(environment, problem, options.siblings ?? []);
   const pool = planPool(environment, problem);
   const nodes = draftNodes(environment, network, options, problem);
   checkOverrides(environment, nodes, problem);
@@ -183,7 +184,38 @@ interface PlannedNetwork {
   readonly gateway: number;
 }
 
-function planNetwork(environment: Environment, problem: Report): PlannedNetwork {
+/**
+ * A /24 that overlaps nothing known: libvirt's default network, the other environments, the
+ * k3s pod and service networks. Searched from 192.168.140.0/24 (where the shipped environments
+ * start) upwards, then the rest of 192.168.x and 10.100.x; undefined only if all are taken.
+ */
+export function freeNetwork(
+  environment: Environment,
+  siblings: readonly SiblingEnvironment[],
+): string | undefined {
+  const taken: Ipv4Network[] = [parseCidr(LIBVIRT_DEFAULT_NETWORK)];
+  for (const cidr of [environment.k3s.clusterCidr, environment.k3s.serviceCidr]) taken.push(parseCidr(cidr));
+  for (const sibling of siblings) {
+    if (sibling.environment.name === environment.name) continue;
+    try {
+      taken.push(parseCidr(sibling.environment.network.cidr));
+    } catch {
+      // A sibling with an unusable network takes nothing.
+    }
+  }
+  const candidates = [
+    ...Array.from({ length: 116 }, (_, i) => `192.168.${140 + i}.0/24`),
+    ...Array.from({ length: 140 }, (_, i) => `192.168.${i}.0/24`),
+    ...Array.from({ length: 256 }, (_, i) => `10.100.${i}.0/24`),
+  ];
+  return candidates.find((cidr) => !taken.some((other) => overlaps(parseCidr(cidr), other)));
+}
+
+function planNetwork(
+  environment: Environment,
+  problem: Report,
+  siblings: readonly SiblingEnvironment[],
+): PlannedNetwork {
   const { network: input, k3s } = environment;
   const range = parseCidr(input.cidr);
   if (range.cidr !== input.cidr) {
@@ -225,7 +257,7 @@ function planNetwork(environment: Environment, problem: Report): PlannedNetwork 
       "env-network-collision",
       ["network", "cidr"],
       `${range.cidr} overlaps libvirt's default network ${LIBVIRT_DEFAULT_NETWORK}`,
-      "Pick another private range, e.g. 192.168.140.0/24 (development), .141 (staging), .142 (production).",
+      freeRangeFix(environment, siblings),
     );
   }
   const clusterCidr = parseCidr(k3s.clusterCidr);
@@ -265,6 +297,14 @@ function planNetwork(environment: Environment, problem: Report): PlannedNetwork 
     ...(input.mode === "bridge" && input.bridge !== undefined ? { bridge: input.bridge } : {}),
   };
   return { plan, range, gateway };
+}
+
+function freeRangeFix(environment: Environment, siblings: readonly SiblingEnvironment[]): string {
+  const free = freeNetwork(environment, siblings);
+  const others = siblings.length > 0 ? ", the other environments" : "";
+  return free
+    ? `Pick a free private range, e.g. ${free} (it overlaps neither libvirt's default network${others} nor the k3s pod and service networks).`
+    : "Pick a private range that no other network on this host uses.";
 }
 
 function planPool(environment: Environment, problem: Report): PoolPlan {
@@ -390,13 +430,16 @@ function unique(values: readonly string[]): string[] {
 
 function checkOverrides(environment: Environment, nodes: readonly DraftNode[], problem: Report): void {
   const names = new Set(nodes.map((n) => n.name));
+  const listed = [...names].slice(0, 12).join(", ") + (names.size > 12 ? `, … (${names.size} nodes)` : "");
   for (const name of Object.keys(environment.nodes)) {
     if (!names.has(name)) {
+      // The path (nodes.<name>) is printed with the message; the message says what is wrong.
+      const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
       problem(
         "env-invalid",
         ["nodes", name],
-        `nodes.${name} overrides a node that does not exist`,
-        `This environment's nodes are ${[...names].join(", ") || "none"}. Node names are <prefix>-server-<n> and <prefix>-agent-<n>.`,
+        `${shown} is not a node of this environment${didYouMean(name, [...names])}`,
+        `This environment's nodes are ${listed || "none"}. Node names are <prefix>-server-<n> and <prefix>-agent-<n>.`,
       );
     }
   }
@@ -535,9 +578,14 @@ function checkSiblings(
       warnings.push({
         message:
           `network ${own.cidr} overlaps ${theirs.cidr} of environment ${other.name} (${sibling.file}): ` +
-          "the two cannot run side by side on this host",
+          `the two cannot run side by side on this host${suggestFree(environment, siblings)}`,
         where: { file, path: "network.cidr" },
       });
     }
   }
+}
+
+function suggestFree(environment: Environment, siblings: readonly SiblingEnvironment[]): string {
+  const free = freeNetwork(environment, siblings);
+  return free ? ` (${free} is free)` : "";
 }

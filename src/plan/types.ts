@@ -1,5 +1,5 @@
 import type { Environment } from "../environment/schema.js";
-import type { SourceLocation } from "../errors/index.js";
+import type { ErrorCode, SourceLocation } from "../errors/index.js";
 
 /**
  * The cluster plan: an environment resolved into concrete nodes. Everything downstream (node
@@ -78,6 +78,8 @@ export interface PoolPlan {
 export interface PlanWarning {
   readonly message: string;
   readonly where?: SourceLocation;
+  /** The error code whose page explains the warning, when there is one. */
+  readonly code?: ErrorCode;
 }
 
 export interface ClusterPlan {

@@ -1,6 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { loadEnvironment, loadSiblingEnvironments } from "../environment/index.js";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { type EvaluationLimits, loadEnvironment } from "../environment/index.js";
+import {
+  type NameMismatchReport,
+  nameMismatchError,
+  nameMismatchReport,
+} from "../environment/name-mismatch.js";
 import { HomelabError } from "../errors/index.js";
 import {
   ensureDeployKey,
@@ -35,6 +40,7 @@ import { stateLayout } from "../state/layout.js";
 import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
 import { checkNoSecrets, checkSynthesis } from "./checks.js";
 import { diskSizeWarnings } from "./disk-size.js";
+import { type SecretDirectory, unignoredSecretWarnings } from "./git-ignored.js";
 import { flatcarImageCachePath } from "./image-path.js";
 import { withEnvironmentLocations } from "./locate.js";
 import {
@@ -88,6 +94,13 @@ export interface RenderOptions {
    * with `secret-missing`: the running nodes carry the old secret. The CLI's `--new-secrets`.
    */
   readonly allowNewSecrets?: boolean;
+  /**
+   * An environment whose `name` differs from its file's name: "error" refuses it before anything
+   * is written (commands that change something), "warning" (default) reports it in `nameMismatch`.
+   */
+  readonly nameMismatch?: "error" | "warning";
+  /** Limits of evaluating the environment files (time, memory, sizes); homelab's defaults otherwise. */
+  readonly limits?: Partial<EvaluationLimits>;
 }
 
 export interface RenderResult {
@@ -111,6 +124,8 @@ export interface RenderResult {
   readonly firstBootRecord: FirstBootRecord;
   /** Per node of the environment: the Ignition written to `ignition/<node>.ign`. */
   readonly ignition: ReadonlyMap<string, string>;
+  /** The environment's name differs from its file's (the CLI warns once). */
+  readonly nameMismatch: NameMismatchReport | undefined;
 }
 
 /** Everything a render would write, validated, before anything is written. */
@@ -152,6 +167,29 @@ function refuseNewSecretOfAppliedEnvironment(name: string, layout: ReturnType<ty
   };
 }
 
+/**
+ * Where render puts secrets: the generations next to the output directory (Ignition holds the
+ * token) and the state root (token, SSH keys, OpenTofu state). See git-ignored.ts.
+ */
+function secretDirectories(outDir: string, stateRoot: string): SecretDirectory[] {
+  const generations = join(dirname(outDir), `.${basename(outDir)}.gen-*`);
+  return [
+    {
+      path: join(dirname(outDir), `.${basename(outDir)}.gen-0-0`),
+      shown: `${outDir} (and ${generations})`,
+      holds: "the rendered Ignition files (with the k3s token)",
+      move: "render outside the repository (the default .homelab/<env> is ignored by the shipped .gitignore)",
+      ignore: [outDir, `${generations}/`],
+    },
+    {
+      path: stateRoot,
+      holds: "homelab's state (the k3s token, SSH keys, OpenTofu state)",
+      move: "point HOMELAB_STATE_DIR outside the repository (the default is ~/.local/state/homelab)",
+      ignore: [`${stateRoot}/`],
+    },
+  ];
+}
+
 const SECRET_MODE = 0o600;
 const PUBLIC_MODE = 0o644;
 
@@ -161,13 +199,20 @@ const PUBLIC_MODE = 0o644;
  * after the environment and its plan are valid). Throws a located HomelabError on bad input.
  */
 export async function prepareRender(options: RenderOptions): Promise<PreparedRender> {
-  const loaded = await loadEnvironment(options.environment, { cwd: options.cwd, home: options.home });
-  const environment = loaded.environment;
-  const siblings = await loadSiblingEnvironments(dirname(loaded.absoluteFile), {
-    exclude: loaded.absoluteFile,
+  // The environment and its siblings (for clash checks) are evaluated in one child process.
+  const loaded = await loadEnvironment(options.environment, {
     cwd: options.cwd,
+    home: options.home,
+    siblings: true,
+    cacheDir: join(options.cacheRoot, "jiti"),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
-  const plan = await planLoadedEnvironment(loaded, { siblings });
+  if (options.nameMismatch === "error") {
+    const refusal = await nameMismatchError(loaded);
+    if (refusal) throw refusal;
+  }
+  const environment = loaded.environment;
+  const plan = await planLoadedEnvironment(loaded, { siblings: loaded.siblings });
   const lockFile = options.lockFile ?? "homelab.lock.json";
   const { versions, warnings: lockWarnings } = await withEnvironmentLocations(loaded, () => {
     resolveGitopsSettings(environment, loaded.file);
@@ -182,6 +227,10 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
 
   // Secrets: created once per environment, reused by every render (same inputs, same bytes).
   const stateDir = join(options.stateRoot, environment.name);
+  const gitWarnings = await unignoredSecretWarnings(
+    secretDirectories(outDir, options.stateRoot),
+    options.home,
+  );
   const layout = stateLayout(stateDir);
   await assertSecretDirectory(stateDir);
   await assertSecretDirectory(dirname(layout.tofuState));
@@ -290,11 +339,13 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     versions,
     flatcarImage,
     contents,
-    warnings: [...loaded.warnings, ...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file)],
+    // plan.warnings already holds the loader's warnings, located.
+    warnings: [...plan.warnings, ...lockWarnings, ...diskSizeWarnings(plan, loaded.file), ...gitWarnings],
     applied,
     rollout: step.rollout,
     firstBootRecord,
     ignition: new Map(configs.map((config) => [config.node.name, config.ignition])),
+    nameMismatch: await nameMismatchReport(loaded),
   };
 }
 
@@ -331,14 +382,18 @@ export async function renderEnvironment(options: RenderOptions): Promise<RenderR
   if (!isAbsolute(options.cwd))
     throw new HomelabError("internal", `renderEnvironment needs an absolute cwd, got ${options.cwd}`);
   const prepared = await prepareRender(options);
-  const carryOverWarnings = await replaceOutputDir(prepared.outDir, prepared.outDirState, prepared.contents);
+  const leftoverWarnings = await replaceOutputDir(prepared.outDir, prepared.outDirState, prepared.contents);
   const { contents, outDirState: _state, ...result } = prepared;
   return {
     ...result,
     files: contents.map((file) => file.path),
     warnings: [
       ...prepared.warnings,
-      ...carryOverWarnings.map((message) => ({ message, where: { file: prepared.outDir } })),
+      ...leftoverWarnings.map((message) => ({
+        message,
+        where: { file: prepared.outDir },
+        code: "render-cleanup-failed" as const,
+      })),
     ],
   };
 }

@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
+import { openTofuInstallText } from "../doctor/packages.js";
 import { HomelabError } from "../errors/index.js";
 
 /** Which program runs the configuration: OpenTofu, or Terraform (same CLI, same state format). */
@@ -61,14 +62,21 @@ export async function resolveTofuOverride(
   return { path, flavor: flavorOf(path), source: "override" };
 }
 
-/** The error when neither program is installed. */
-export function tofuNotFoundError(): HomelabError {
-  return new HomelabError("tofu-not-found", "neither `tofu` (OpenTofu) nor `terraform` was found in PATH", {
-    fix:
-      "Install OpenTofu:\n" +
-      "  Arch:          sudo pacman -S opentofu\n" +
-      "  Debian/Ubuntu: add OpenTofu's apt repository (https://opentofu.org/docs/intro/install/deb/), then sudo apt install tofu\n" +
-      "  Fedora:        add OpenTofu's rpm repository (https://opentofu.org/docs/intro/install/rpm/), then sudo dnf install tofu\n" +
-      "Terraform works too. Or point homelab at a binary with --tofu PATH or HOMELAB_TOFU=PATH. `homelab doctor` checks this.",
-  });
+/**
+ * The error when neither program is installed: where homelab looked, and the install advice
+ * doctor gives too (one source: doctor/packages.ts). Root gets commands without `sudo`.
+ */
+export function tofuNotFoundError(
+  options: { readonly searched?: readonly string[]; readonly root?: boolean } = {},
+): HomelabError {
+  const where = options.searched?.length ? `in ${options.searched.join(":")}` : "in PATH";
+  return new HomelabError(
+    "tofu-not-found",
+    `neither \`tofu\` (OpenTofu) nor \`terraform\` was found ${where}`,
+    {
+      fix:
+        `${openTofuInstallText({ root: options.root === true })}\n` +
+        "Terraform works too. Or point homelab at a binary with --tofu PATH or HOMELAB_TOFU=PATH. `homelab doctor` checks this.",
+    },
+  );
 }

@@ -74,6 +74,11 @@ export interface TofuRunnerOptions {
   readonly onNotice?: (message: string) => void;
   /** This host's name, for the record of a running tofu (default: the system's). */
   readonly hostname?: string;
+  /**
+   * Called just before `init` runs (not when it is skipped), with the providers the
+   * configuration requires: the CLI says there whether init will reach a registry.
+   */
+  readonly beforeInit?: (requiredProviders: readonly string[]) => Promise<void>;
 }
 
 /** A saved plan: exactly what will be applied if the user confirms. */
@@ -320,6 +325,7 @@ export class TofuRunner {
     await mkdir(dirname(this.#options.paths.stateFile), { recursive: true, mode: 0o700 });
     await this.#awaitOrphan();
     if (!(await this.needsInit())) return false;
+    await this.#options.beforeInit?.((await this.#workingConfig()).requiredProviders);
     await this.#stream("init", ["-input=false", ...this.#uiFlags(false)]);
     const lock = await readOptional(join(this.#options.workingDir, LOCK_FILE));
     if (lock !== undefined) await writeFile(this.#options.paths.dependencyLockCopy, lock, { mode: 0o600 });

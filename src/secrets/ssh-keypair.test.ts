@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { toolPath, withTools } from "../../test/support/real-tools.js";
 import { HomelabError } from "../errors/index.js";
 import {
   encodeOpenSshPrivateKey,
@@ -14,12 +15,10 @@ import {
 } from "./ssh-keypair.js";
 
 /** The real OpenSSH ssh-keygen (Debian package openssh-client) must read what we write. */
-const SSH_KEYGEN = "/usr/bin/ssh-keygen";
+const openssh = withTools(["ssh-keygen"]);
 
 function sshKeygen(args: string[]): { status: number; stdout: string; stderr: string } {
-  if (!existsSync(SSH_KEYGEN))
-    throw new Error(`${SSH_KEYGEN} is missing: install the Debian package "openssh-client"`);
-  const result = spawnSync(SSH_KEYGEN, args, { encoding: "utf8" });
+  const result = spawnSync(toolPath("ssh-keygen"), args, { encoding: "utf8" });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -28,7 +27,7 @@ function scratch(): string {
 }
 
 describe("generateSshKeyPair", () => {
-  it("writes the formats OpenSSH uses: ssh-keygen -y derives the same public line", () => {
+  openssh.it("writes the formats OpenSSH uses: ssh-keygen -y derives the same public line", () => {
     for (let i = 0; i < 5; i++) {
       const pair = generateSshKeyPair("homelab@development");
       expect(pair.publicKey).toMatch(
@@ -44,7 +43,7 @@ describe("generateSshKeyPair", () => {
     }
   });
 
-  it("is unencrypted and carries the comment (ssh-keygen -l)", () => {
+  openssh.it("is unencrypted and carries the comment (ssh-keygen -l)", () => {
     const pair = generateSshKeyPair("homelab@staging");
     const file = join(scratch(), "id_ed25519");
     writeFileSync(file, pair.privateKey, { mode: 0o600 });
@@ -71,7 +70,7 @@ describe("generateSshKeyPair", () => {
 });
 
 describe("ensureSshKeyPair", () => {
-  it("generates once with 0600 files in a 0700 directory, then reuses the pair", async () => {
+  openssh.it("generates once with 0600 files in a 0700 directory, then reuses the pair", async () => {
     const dir = join(scratch(), "state", "ssh");
     const paths = {
       privateKeyPath: join(dir, "id_ed25519"),

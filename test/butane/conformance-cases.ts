@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { parseFlags } from "../../src/cli/commands/butane/flags.js";
 
 /** The recorded reference runs in test/fixtures/butane-conformance (see its README.md). */
 export const CASES_DIR = join(import.meta.dirname, "..", "fixtures", "butane-conformance");
@@ -66,4 +67,26 @@ export function locatedLines(stderr: string): string[] {
 /** The line number a YAML parser error names (`yaml: line 4: ...`). */
 export function yamlLine(stderr: string): string | undefined {
   return /line (\d+)/.exec(stderr)?.[1];
+}
+
+/**
+ * The compile options a case's command line stands for, parsed as the CLI parses it; undefined
+ * for cases about the command line itself (usage errors, `-o`, `--check`, `--input`), which
+ * only the CLI run checks.
+ */
+export function compileOptionsOf(args: readonly string[], dir: string) {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags([...args, "config.bu"]);
+  } catch {
+    return undefined;
+  }
+  const { flags, positionals } = parsed;
+  if (positionals.length !== 1 || flags.output || flags.check || flags.input || flags.help) return undefined;
+  return {
+    strict: flags.strict,
+    pretty: flags.pretty,
+    rejectSymlinkEscapes: flags.strict,
+    ...(flags.filesDir ? { filesDir: join(dir, flags.filesDir) } : {}),
+  };
 }

@@ -2,33 +2,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileButane, formatDiagnostic } from "../../src/butane/index.js";
-import { parseFlags } from "../../src/cli/commands/butane/flags.js";
-import { loadCases, locatedLines, normalizeGzip, yamlLine } from "./conformance-cases.js";
+import { compileOptionsOf, loadCases, locatedLines, normalizeGzip, yamlLine } from "./conformance-cases.js";
 
 const cases = loadCases();
 const BIN = join(import.meta.dirname, "..", "..", "bin", "homelab.js");
-
-/**
- * The compile options a case's command line stands for, parsed as the CLI parses it; undefined
- * for cases about the command line itself (usage errors, `-o`, `--check`, `--input`), which
- * only the CLI run checks.
- */
-function optionsOf(args: readonly string[], dir: string) {
-  let parsed: ReturnType<typeof parseFlags>;
-  try {
-    parsed = parseFlags([...args, "config.bu"]);
-  } catch {
-    return undefined;
-  }
-  const { flags, positionals } = parsed;
-  if (positionals.length !== 1 || flags.output || flags.check || flags.input || flags.help) return undefined;
-  return {
-    strict: flags.strict,
-    pretty: flags.pretty,
-    rejectSymlinkEscapes: flags.strict,
-    ...(flags.filesDir ? { filesDir: join(dir, flags.filesDir) } : {}),
-  };
-}
 
 describe("butane conformance (in process)", () => {
   it("has the recorded cases", () => {
@@ -36,7 +13,7 @@ describe("butane conformance (in process)", () => {
   });
 
   for (const c of cases) {
-    const options = optionsOf(c.args, c.dir);
+    const options = compileOptionsOf(c.args, c.dir);
     if (!options) continue;
     it(c.name, () => {
       const result = compileButane(c.source, options);

@@ -33,7 +33,14 @@ function recordedPayloads(): RecordedPayload[] {
           payloads.push({ name: `${name} #${n++}`, gzip: Buffer.from(source.slice(13), "base64") });
         for (const child of Object.values(record)) visit(child);
       };
-      visit(JSON.parse(readFileSync(file, "utf8")));
+      // A few command-line cases print pflag's usage text on stdout: no config, no payload.
+      let recorded: unknown;
+      try {
+        recorded = JSON.parse(readFileSync(file, "utf8"));
+      } catch {
+        continue;
+      }
+      visit(recorded);
     }
   }
   return payloads;

@@ -1,10 +1,14 @@
 import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { compileButane } from "../../src/butane/index.js";
 import { parseFlags } from "../../src/cli/commands/butane/flags.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
+import { IGNITION_TOOLS, withTools } from "../support/real-tools.js";
 import { loadCases } from "./conformance-cases.js";
+
+const validator = withTools(["ignition-validate"]);
+const ignition = withTools(IGNITION_TOOLS);
 
 /**
  * Ignition 2.14 (Debian) reads spec 3.0.0 to 3.3.0: every 3.2.0 (fcos 1.3.0) and 3.3.0
@@ -22,7 +26,7 @@ function filesDirOf(args: readonly string[], dir: string): { filesDir?: string }
   }
 }
 
-describe("real ignition-validate accepts every generated 3.2.0 and 3.3.0 config", () => {
+validator.describe("real ignition-validate accepts every generated 3.2.0 and 3.3.0 config", () => {
   for (const c of loadCases()) {
     const result = compileButane(c.source, filesDirOf(c.args, c.dir));
     if (!result.ignition || !VALIDATED_VERSIONS.has(result.ignitionVersion ?? "")) continue;
@@ -45,7 +49,7 @@ function compileCase(name: string): string {
 
 const modeOf = (p: string) => statSync(p).mode & 0o7777;
 
-describe("real Ignition applies the k3s-like configs to a scratch root", () => {
+ignition.describe("real Ignition applies the k3s-like configs to a scratch root", () => {
   it("p08 k3s server: files, modes, core's SSH key, enabled unit", () => {
     const { root } = applyIgnition(compileCase("p08-k3s-server"));
     expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe("k3s-dev-server-1");

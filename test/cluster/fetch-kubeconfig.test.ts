@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   fetchKubeconfig,
@@ -13,6 +13,7 @@ import {
 import type { HomelabError } from "../../src/errors/index.js";
 import type { SshTarget } from "../../src/ssh/index.js";
 import { startSshd, type TestSshd } from "../ssh/sshd.js";
+import { describeWithTools, SSHD_TOOLS } from "../support/real-tools.js";
 import { K3S_YAML } from "./k3s-yaml.js";
 
 let sshd: TestSshd;
@@ -35,7 +36,7 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-describe("fetchKubeconfig (real ssh, local sshd)", () => {
+describeWithTools(SSHD_TOOLS, "fetchKubeconfig (real ssh, local sshd)", () => {
   it("waits until k3s has written the file, then returns it rewritten; written 0600", async () => {
     const remote = join(dir, "k3s.yaml");
     const updates: string[] = [];

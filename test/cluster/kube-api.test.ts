@@ -5,7 +5,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import {
   type ClusterApi,
   connectClusterApi,
@@ -14,6 +14,7 @@ import {
   waitForNodesReady,
 } from "../../src/cluster/index.js";
 import type { HomelabError } from "../../src/errors/index.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { type FakeKubeApi, fakeNode, fakePod, startFakeKubeApi } from "./fake-kube-api.js";
 
 const clock = realWaitClock(() => performance.now());
@@ -28,7 +29,7 @@ beforeAll(async () => {
   api = await connectClusterApi({ kubeconfigPath, requestTimeoutMs: 5000 });
 });
 afterAll(async () => {
-  await fake.close();
+  await fake?.close();
 });
 beforeEach(() => {
   fake.nodes.clear();
@@ -38,7 +39,7 @@ beforeEach(() => {
   fake.onRequest = undefined;
 });
 
-describe("ClusterApi calls (fake API server)", () => {
+describeWithTools(["openssl"], "ClusterApi calls (fake API server)", () => {
   it("lists and reads nodes; a missing node is undefined", async () => {
     fake.nodes.set("k3s-dev-server-1", fakeNode("k3s-dev-server-1", "True"));
     expect((await api.listNodes()).map((n) => n.metadata?.name)).toEqual(["k3s-dev-server-1"]);
@@ -82,7 +83,7 @@ describe("ClusterApi calls (fake API server)", () => {
   });
 });
 
-describe("waitForNodesReady (fake API server)", () => {
+describeWithTools(["openssl"], "waitForNodesReady (fake API server)", () => {
   it("waits while nodes register and become Ready", async () => {
     let lists = 0;
     fake.onRequest = (method, path) => {
@@ -123,7 +124,7 @@ describe("waitForNodesReady (fake API server)", () => {
   });
 });
 
-describe("drainNode (fake API server)", () => {
+describeWithTools(["openssl"], "drainNode (fake API server)", () => {
   it("cordons, evicts through the Eviction API, skips DaemonSet pods, retries a PDB block", async () => {
     fake.nodes.set("k3s-dev-agent-1", fakeNode("k3s-dev-agent-1", "True"));
     fake.pods.push(

@@ -1,15 +1,18 @@
 /** Waiting for k3s's /ping, against a local HTTPS server with a self-signed certificate. */
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { pingK3s, realWaitClock, waitForK3sServer } from "../../src/cluster/index.js";
 import type { HomelabError } from "../../src/errors/index.js";
-import { selfSignedCertificate } from "./tls.js";
+import { describeWithTools } from "../support/real-tools.js";
+import { type SelfSignedCertificate, selfSignedCertificate } from "./tls.js";
 
-const certificate = selfSignedCertificate();
+// Made when the first server starts, not when the tests are collected (openssl may be missing).
+let certificate: SelfSignedCertificate | undefined;
 let server: Server | undefined;
 
 async function serve(handler: (path: string) => { status: number; body: string } | "hang"): Promise<string> {
+  certificate ??= selfSignedCertificate();
   server = createServer(certificate, (req, res) => {
     const answer = handler(req.url ?? "/");
     if (answer === "hang") return;
@@ -28,7 +31,7 @@ afterEach(async () => {
 
 const clock = realWaitClock(() => performance.now());
 
-describe("pingK3s", () => {
+describeWithTools(["openssl"], "pingK3s", () => {
   it("accepts 200 pong over TLS with a certificate it cannot verify yet", async () => {
     const url = await serve((path) =>
       path === "/ping" ? { status: 200, body: "pong" } : { status: 404, body: "" },
@@ -67,7 +70,7 @@ describe("pingK3s", () => {
   });
 });
 
-describe("waitForK3sServer", () => {
+describeWithTools(["openssl"], "waitForK3sServer", () => {
   it("retries until the server answers, reporting each attempt", async () => {
     let calls = 0;
     const url = await serve(() => (++calls < 3 ? { status: 503, body: "" } : { status: 200, body: "pong" }));

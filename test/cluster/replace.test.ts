@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClusterApi, realWaitClock, waitForReplacement } from "../../src/cluster/index.js";
 import type { HomelabError } from "../../src/errors/index.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { type FakeKubeApi, fakeNode, startFakeKubeApi } from "./fake-kube-api.js";
 
-describe("waitForReplacement (fake API server)", () => {
+describeWithTools(["openssl"], "waitForReplacement (fake API server)", () => {
   let fake: FakeKubeApi;
   let kubeconfigPath: string;
   beforeAll(async () => {
@@ -19,7 +20,7 @@ describe("waitForReplacement (fake API server)", () => {
     await writeFile(kubeconfigPath, fake.kubeconfig(), { mode: 0o600 });
   });
   afterAll(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it("deletes a Node object the old machine re-registered, then waits for the new machine to be Ready", async () => {

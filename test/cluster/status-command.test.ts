@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import statusCommand from "../../src/cli/commands/status/index.js";
 import { eventsOf, runCommand } from "../runner/cli-harness.js";
 import { testRepo } from "../runner/environment-repo.js";
@@ -16,6 +16,7 @@ import {
   TEST_IMAGES_DIR,
   TEST_LIBVIRT_URI,
 } from "../support/libvirtd.js";
+import { describeWithTools, LIBVIRT_TOOLS } from "../support/real-tools.js";
 import { type FakeKubeApi, fakeNode, startFakeKubeApi } from "./fake-kube-api.js";
 
 const prefix = `hl-st-${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -73,7 +74,7 @@ afterAll(async () => {
   lease?.release();
 });
 
-describe("homelab status", () => {
+describeWithTools([...LIBVIRT_TOOLS, "openssl"], "homelab status", () => {
   it("joins libvirt's domain states and the Node objects into one row per node", async () => {
     const repo = await testRepo("statustest", prefix, { libvirt: { uri: TEST_LIBVIRT_URI } });
     await mkdir(join(repo.env.HOME!, ".kube"), { recursive: true });

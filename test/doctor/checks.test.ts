@@ -100,7 +100,13 @@ describe("tofu", () => {
     const result = await checkTofu(fakeHost());
     expect(result.fix?.commands?.arch).toEqual(["sudo pacman -S --needed opentofu"]);
     expect(result.fix?.commands?.fedora).toEqual(["sudo dnf install opentofu"]);
-    expect(result.fix?.commands?.debian?.[0]).toMatch(/snap install --classic opentofu/);
+    expect(result.fix?.commands?.debian).toEqual([
+      "# first add OpenTofu's apt repository (https://opentofu.org/docs/intro/install/deb/)",
+      "sudo apt install tofu",
+    ]);
+    expect(result.summary).toBe(
+      "neither OpenTofu (tofu) nor Terraform (terraform) was found in PATH or /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin, /bin",
+    );
   });
 
   it.each([

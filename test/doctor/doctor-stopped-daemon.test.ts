@@ -4,12 +4,13 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createHostProbes, runDoctor } from "../../src/doctor/index.js";
 import { EnvironmentSchema } from "../../src/environment/schema.js";
 import { domainStates } from "../../src/libvirt/index.js";
 import { planCluster } from "../../src/plan/index.js";
 import { libvirtdRunning, TEST_LIBVIRT_URI, withLibvirtdStopped } from "../support/libvirtd.js";
+import { describeWithTools, LIBVIRT_TOOLS } from "../support/real-tools.js";
 
 const root = join(import.meta.dirname, "..", "..");
 let scratch: string;
@@ -33,7 +34,7 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe("doctor with libvirtd stopped", () => {
+describeWithTools(LIBVIRT_TOOLS, "doctor with libvirtd stopped", () => {
   it(
     "fails clearly (library and CLI), and libvirt answers again afterwards",
     async () => {
@@ -67,7 +68,8 @@ describe("doctor with libvirtd stopped", () => {
         });
         expect(run.status).toBe(1);
         expect(run.stdout).toMatch(/^✖ libvirt +libvirt does not answer at qemu:\/\/\/system/m);
-        expect(run.stdout).toContain("sudo systemctl enable --now libvirtd");
+        // As root (the tests' user), without sudo.
+        expect(run.stdout).toContain("    systemctl enable --now libvirtd\n");
         expect(run.stdout).toContain("docs: docs/common-errors/libvirt-unreachable.md");
         expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /); // no stack trace
       });

@@ -35,6 +35,8 @@ export interface FakeHostSpec {
   readonly free?: Record<string, number>;
   readonly addresses?: { interface: string; address: string; prefix: number }[];
   readonly routes?: { interface: string; destination: string; prefix: number }[];
+  /** Who runs doctor (default uid 1000). */
+  readonly user?: { uid: number; gid: number };
 }
 
 export const PASSWD =
@@ -64,7 +66,7 @@ export function fakeHost(spec: FakeHostSpec = {}): HostProbes {
     freeBytes: async (path) => spec.free?.[path],
     interfaceAddresses: async () => spec.addresses ?? [{ interface: "lo", address: "127.0.0.1", prefix: 8 }],
     routes: async () => spec.routes ?? [],
-    user: { uid: 1000, gid: 1000 },
+    user: spec.user ?? { uid: 1000, gid: 1000 },
     home: "/home/me",
   };
 }

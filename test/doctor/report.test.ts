@@ -150,6 +150,7 @@ describe("runDoctor on a table host", () => {
       "network",
       "ssh",
       "disk-space",
+      "provider",
     ]);
     expect(result.distro).toBe("arch");
     expect(result.blocking).toBe(true);

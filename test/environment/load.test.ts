@@ -281,11 +281,11 @@ describe("loadEnvironment: located errors", () => {
       (d) => `${d.where?.line}:${d.where?.column} ${d.where?.path}: ${d.message}`,
     );
     expect(details).toEqual([
-      "4:3 prefix: expected a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters",
-      "5:14 network.cidr: expected an IPv4 network in CIDR notation such as 192.168.140.0/24",
-      '5:40 network.mode: expected "nat" or "bridge"',
-      "6:24 servers.memoryMiB: expected an integer ≥ 1",
-      "8:5 agents.count: expected an integer ≥ 0",
+      "4:3 prefix: expected a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters, got the string \"Staging_\"",
+      '5:14 network.cidr: expected an IPv4 network in CIDR notation such as 192.168.140.0/24, got the string "192.168.141.0/33"',
+      '5:40 network.mode: expected "nat" or "bridge", got the string "natt"',
+      '6:24 servers.memoryMiB: expected an integer ≥ 1, got the string "lots"',
+      "8:5 agents.count: expected an integer ≥ 0, got the number -1",
       '9:5 agents.vcpus: unknown field "vcpus" (did you mean "vcpu"?)',
       "11:27 ssh.authorizedKeys.0: expected a string, got the number 42",
     ]);
@@ -297,7 +297,7 @@ describe("loadEnvironment: located errors", () => {
       "environments/lab.ts": MINIMAL("lab").replace("agents: { count: 0 }", "agents: { count: 1.5 }"),
     });
     const error = await failure(loadEnvironment("lab", { cwd, home: NO_HOME }));
-    expect(error.message).toBe("expected an integer ≥ 0");
+    expect(error.message).toBe("expected an integer ≥ 0, got the number 1.5");
     expect(error.where).toMatchObject({ file: "environments/lab.ts", line: 1, path: "agents.count" });
   });
 
@@ -308,14 +308,14 @@ describe("loadEnvironment: located errors", () => {
     expect(error.message).toBe("required field is missing");
   });
 
-  it("warns when an environment's name does not match its file (everything uses the name)", async () => {
+  it("reports an environment whose name does not match its file (the CLI refuses or warns)", async () => {
     const cwd = project({ "environments/staging.ts": MINIMAL("production") });
     const loaded = await loadEnvironment("staging", { cwd, home: NO_HOME });
     expect(loaded.environment.name).toBe("production");
-    expect(loaded.warnings).toEqual([
-      expect.objectContaining({ where: { file: "environments/staging.ts", path: "name" } }),
-    ]);
-    expect(loaded.warnings[0]?.message).toMatch(/named "production", not "staging"/);
+    expect(loaded.nameMismatch).toEqual({ fileName: "staging", name: "production" });
+    expect(loaded.warnings).toEqual([]);
+    const byPath = await loadEnvironment("environments/staging.ts", { cwd, home: NO_HOME });
+    expect(byPath.nameMismatch).toEqual({ fileName: "staging", name: "production" });
   });
 
   it("adds lines to planning errors too", async () => {

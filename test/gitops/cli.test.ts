@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import development from "../../environments/development.js";
+import { withTools } from "../support/real-tools.js";
 import { repositoryRoot } from "./kustomize.js";
 import { sshKeygen } from "./ssh-tools.js";
 
@@ -46,8 +47,10 @@ beforeAll(() => {
   writeEnvironment("selfhosted", { url: "ssh://git@git.example.org/homelab.git" });
 });
 
+const openssh = withTools(["ssh-keygen"]);
+
 describe("homelab gitops key", () => {
-  it("prints only the public key on stdout, keeps both halves 0600 in the state directory", () => {
+  openssh.it("prints only the public key on stdout, keeps both halves 0600 in the state directory", () => {
     const run = homelab(["gitops", "key", "lab"]);
     expect(run.stderr).not.toMatch(/error/);
     expect(run.status).toBe(0);

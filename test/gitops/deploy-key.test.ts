@@ -6,6 +6,7 @@ import { HomelabError } from "../../src/errors/index.js";
 import { ensureDeployKey } from "../../src/gitops/index.js";
 import { generateSshKeyPair } from "../../src/secrets/index.js";
 import { stateLayout } from "../../src/state/layout.js";
+import { withTools } from "../support/real-tools.js";
 import { repositoryRoot } from "./kustomize.js";
 import { sshKeygen } from "./ssh-tools.js";
 
@@ -13,8 +14,10 @@ function freshLayout() {
   return stateLayout(join(mkdtempSync(join(tmpdir(), "gitops-state-")), "development"));
 }
 
+const openssh = withTools(["ssh-keygen"]);
+
 describe("ensureDeployKey", () => {
-  it("generates an Ed25519 key once, 0600 in a 0700 directory, that OpenSSH reads", async () => {
+  openssh.it("generates an Ed25519 key once, 0600 in a 0700 directory, that OpenSSH reads", async () => {
     const layout = freshLayout();
     const pair = await ensureDeployKey(layout, "development");
     for (const file of [layout.deployPrivateKey, layout.deployPublicKey])

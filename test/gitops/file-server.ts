@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { startChildServer } from "../support/child-server.js";
 
 /**
  * A static HTTP server on 127.0.0.1 in a child process, so that a synchronous tool run from
@@ -22,12 +22,6 @@ server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 `;
 
 export async function startFileServer(files: Record<string, string>): Promise<FileServer> {
-  const child: ChildProcess = spawn(process.execPath, ["-e", SERVER, JSON.stringify(files)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("error", reject);
-    child.stdout?.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-  });
-  return { url: `http://127.0.0.1:${port}`, close: () => child.kill() };
+  const { port, close } = await startChildServer(SERVER, [JSON.stringify(files)]);
+  return { url: `http://127.0.0.1:${port}`, close };
 }

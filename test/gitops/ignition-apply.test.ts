@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { BOOTSTRAP_PATHS, type BootstrapFile, gitopsBootstrapFiles } from "../../src/gitops/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
+import { describeWithTools, IGNITION_TOOLS } from "../support/real-tools.js";
 import { type FileServer, startFileServer } from "./file-server.js";
 import { deployKey, environmentWith, planOf } from "./fixtures.js";
 
@@ -43,7 +44,7 @@ function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-describe("bootstrap files applied by the real Ignition", () => {
+describeWithTools(IGNITION_TOOLS, "bootstrap files applied by the real Ignition", () => {
   let server: FileServer;
   const environment = environmentWith({ url: "ssh://git@github.com/example/homelab.git" });
   const files = gitopsBootstrapFiles({ environment, plan: planOf(environment), deployKey });
@@ -51,7 +52,7 @@ describe("bootstrap files applied by the real Ignition", () => {
   beforeAll(async () => {
     server = await startFileServer({ "/install.yaml": FAKE_INSTALL });
   });
-  afterAll(() => server.close());
+  afterAll(() => server?.close());
 
   it("validate as Ignition 3.3.0", () => {
     const outcome = ignitionValidate(ignitionConfig(files, server.url));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { knownHostsFor, parseRepositoryUrl, WELL_KNOWN_HOST_KEYS } from "../../src/gitops/index.js";
+import { describeWithTools, itWithTools } from "../support/real-tools.js";
 import { sshKeygen } from "./ssh-tools.js";
 
 function repository(url: string) {
@@ -17,7 +18,7 @@ function tempFile(name: string, contents: string): string {
   return file;
 }
 
-describe("built-in host keys", () => {
+describeWithTools(["ssh-keygen"], "built-in host keys", () => {
   it.each(Object.entries(WELL_KNOWN_HOST_KEYS))(
     "%s: every key has the fingerprint its operator publishes (ssh-keygen -lf)",
     (host, keys) => {
@@ -46,7 +47,7 @@ describe("configured known_hosts lines", () => {
   const ed25519 = WELL_KNOWN_HOST_KEYS["github.com"]?.[0];
   const lineFor = (host: string) => `${host} ${ed25519?.type} ${ed25519?.key}`;
 
-  it("are used as given for a self-hosted Git server, on its own port", () => {
+  itWithTools(["ssh-keygen"], "are used as given for a self-hosted Git server, on its own port", () => {
     const result = knownHostsFor(repository("ssh://git@git.example.org:2222/homelab.git"), [
       lineFor("[git.example.org]:2222"),
     ]);
@@ -61,7 +62,7 @@ describe("configured known_hosts lines", () => {
     expect(found.status).toBe(0);
   });
 
-  it("may be hashed (ssh-keygen -H)", () => {
+  itWithTools(["ssh-keygen"], "may be hashed (ssh-keygen -H)", () => {
     const file = tempFile("known_hosts", `${lineFor("git.example.org")}\n`);
     expect(sshKeygen(["-H", "-f", file]).status).toBe(0);
     const hashed = readFileSync(file, "utf8").trim();

@@ -1,11 +1,12 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import development from "../../environments/development.js";
 import production from "../../environments/production.js";
 import staging from "../../environments/staging.js";
 import { EnvironmentSchema } from "../../src/environment/schema.js";
 import { planCluster } from "../../src/plan/index.js";
+import { withTools } from "../support/real-tools.js";
 import { type KubeObject, kustomize, repositoryRoot } from "./kustomize.js";
 
 /**
@@ -14,6 +15,7 @@ import { type KubeObject, kustomize, repositoryRoot } from "./kustomize.js";
  */
 
 const ENVIRONMENTS = ["development", "staging", "production"] as const;
+const kubectl = withTools(["kubectl"]);
 const environmentFiles = { development, staging, production };
 
 /** Flux kinds on the API versions Flux 2.9 serves (OCIRepository went v1 in Flux 2.6). */
@@ -57,8 +59,12 @@ function built(environment: (typeof ENVIRONMENTS)[number]) {
   return { entry, targets, all: [...entry, ...targets.flatMap((t) => t.objects)] };
 }
 
-describe.each(ENVIRONMENTS)("kubernetes/clusters/%s", (environment) => {
-  const tree = built(environment);
+kubectl.describeEach(ENVIRONMENTS, "kubernetes/clusters/%s", (environment) => {
+  // Built when the tests run, not when they are collected (kubectl may be missing).
+  let tree: ReturnType<typeof built>;
+  beforeAll(() => {
+    tree = built(environment);
+  });
 
   it("builds, and every document has apiVersion, kind and metadata.name", () => {
     expect(tree.all.length).toBeGreaterThan(10);
@@ -209,11 +215,11 @@ function toNumber(address: string): number {
   return address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
 }
 
-describe("environments differ where they should", () => {
-  const trees = Object.fromEntries(ENVIRONMENTS.map((e) => [e, built(e).all])) as Record<
-    string,
-    KubeObject[]
-  >;
+kubectl.describe("environments differ where they should", () => {
+  let trees: Record<string, KubeObject[]>;
+  beforeAll(() => {
+    trees = Object.fromEntries(ENVIRONMENTS.map((e) => [e, built(e).all]));
+  });
   const replicas = (environment: string, kind: string, name: string): unknown => {
     const object = trees[environment]?.find((o) => o.kind === kind && o.metadata?.name === name);
     return kind === "HelmRelease"
@@ -252,7 +258,7 @@ describe("environments differ where they should", () => {
   });
 });
 
-describe("every kustomization in the tree builds on its own", () => {
+kubectl.describe("every kustomization in the tree builds on its own", () => {
   const directories: string[] = [];
   const walk = (dir: string): void => {
     const entries = readdirSync(join(repositoryRoot, dir), { withFileTypes: true });

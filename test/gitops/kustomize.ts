@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { toolPath } from "../support/real-tools.js";
 
 export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -18,27 +19,12 @@ export interface KubeObject {
   readonly [key: string]: unknown;
 }
 
-let checked = false;
-
-/** Fails (never skips) when kubectl with its built-in kustomize is not installed. */
-function requireKubectl(): void {
-  if (checked) return;
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "pipe" });
-  } catch (error) {
-    throw new Error(
-      "kubectl is required for the GitOps tree tests (`kubectl kustomize`, kustomize v5): install the `kubectl` " +
-        "package (Kubernetes' or Google Cloud's apt repository; Debian's old `kubernetes-client` 1.20 is too old). " +
-        `Cause: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  checked = true;
-}
-
-/** `kubectl kustomize <repo>/<path>`, parsed into objects; throws with kustomize's message. */
+/**
+ * `kubectl kustomize <repo>/<path>`, parsed into objects; throws with kustomize's message. Tests
+ * using it declare "kubectl" (support/real-tools.ts).
+ */
 export function kustomize(path: string): KubeObject[] {
-  requireKubectl();
-  const output = execFileSync("kubectl", ["kustomize", resolve(repositoryRoot, path)], {
+  const output = execFileSync(toolPath("kubectl"), ["kustomize", resolve(repositoryRoot, path)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 64 * 1024 * 1024,

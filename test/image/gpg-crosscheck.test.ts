@@ -7,13 +7,14 @@ import { join } from "node:path";
 import * as openpgp from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSigningKeys, verifyDetachedSignature } from "../../src/image/index.js";
+import { describeWithTools, toolPath } from "../support/real-tools.js";
 import { makeKey, signDetached, type TestKey, testBytes } from "./fixtures.js";
 
 let home: string;
 let key: TestKey;
 
 function gpg(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync("gpg", ["--batch", "--homedir", join(home, "gnupg"), ...args], {
+  const result = spawnSync(toolPath("gpg"), ["--batch", "--homedir", join(home, "gnupg"), ...args], {
     encoding: "utf8",
     input,
   });
@@ -21,9 +22,6 @@ function gpg(args: string[], input?: string): { status: number | null; stdout: s
 }
 
 beforeAll(async () => {
-  if (spawnSync("sh", ["-c", "command -v gpg"]).status !== 0) {
-    throw new Error("gpg is missing: apt-get install -y gnupg");
-  }
   home = mkdtempSync(join(tmpdir(), "homelab-gpg-"));
   mkdirSync(join(home, "gnupg"), { mode: 0o700 });
   key = await makeKey();
@@ -31,12 +29,13 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (home) {
+    // Stops the gpg-agent the tests started (nothing to stop, or no gpgconf, without gpg).
     spawnSync("gpgconf", ["--homedir", join(home, "gnupg"), "--kill", "all"]);
     rmSync(home, { recursive: true, force: true });
   }
 });
 
-describe("OpenPGP signatures against real gpg", () => {
+describeWithTools(["gpg"], "OpenPGP signatures against real gpg", () => {
   it("gpg --verify accepts openpgp.js's binary detached signature, and rejects a tampered file", async () => {
     const data = testBytes(256 * 1024, 3);
     const file = join(home, "image.img");

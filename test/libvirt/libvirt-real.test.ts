@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   domainStates,
   domainTypeSupport,
@@ -18,6 +18,7 @@ import {
   TEST_IMAGES_DIR,
   TEST_LIBVIRT_URI,
 } from "../support/libvirtd.js";
+import { describeWithTools, LIBVIRT_TOOLS } from "../support/real-tools.js";
 
 const uri = TEST_LIBVIRT_URI;
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
@@ -68,7 +69,7 @@ afterAll(() => {
   lease?.release();
 });
 
-describe("libvirt layer against a real libvirtd", () => {
+describeWithTools(LIBVIRT_TOOLS, "libvirt layer against a real libvirtd", () => {
   it("reaches libvirt and reads its versions", async () => {
     const reachability = await libvirtReachable(uri);
     expect(reachability).toMatchObject({ reachable: true, hypervisor: expect.stringMatching(/^QEMU /) });

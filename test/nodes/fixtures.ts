@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +9,7 @@ import { type ClusterPlan, planLoadedEnvironment } from "../../src/plan/index.js
 import { rebootFiles } from "../../src/reboots/index.js";
 import { registrationFiles } from "../../src/registration/index.js";
 import { generateK3sToken, generateSshKeyPair } from "../../src/secrets/index.js";
+import { startChildServer } from "../support/child-server.js";
 import { testNodePasswords } from "../support/node-passwords.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
@@ -39,18 +39,12 @@ server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 
 export async function startArtifactServer(): Promise<ArtifactServer> {
   const bytes = Buffer.concat([Buffer.from("#!/bin/sh\necho fake k3s\n"), randomBytes(4096)]);
-  const child: ChildProcess = spawn(process.execPath, ["-e", SERVER, bytes.toString("base64")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    child.once("error", reject);
-    child.stdout?.once("data", (chunk: Buffer) => resolvePort(Number(chunk.toString().trim())));
-  });
+  const { port, close } = await startChildServer(SERVER, [bytes.toString("base64")]);
   return {
     url: `http://127.0.0.1:${port}/k3s`,
     bytes,
     sha256: createHash("sha256").update(bytes).digest("hex"),
-    close: () => child.kill(),
+    close,
   };
 }
 

@@ -5,6 +5,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { checkK3sConfig } from "../../src/k3s/index.js";
 import type { RenderedNodeConfig } from "../../src/nodes/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
+import { IGNITION_TOOLS, withTools } from "../support/real-tools.js";
 import {
   type ArtifactServer,
   ignitionFileContents,
@@ -22,6 +23,8 @@ import {
  * 127.0.0.1 (no internet here), with the SHA-256 of the bytes it serves.
  */
 
+const validator = withTools(["ignition-validate"]);
+const ignition = withTools(IGNITION_TOOLS);
 let server: ArtifactServer;
 const rendered = new Map<string, RenderedEnvironment>();
 
@@ -87,7 +90,7 @@ describe("rendered node configs against the real ignition-validate", () => {
     ]);
   });
 
-  it("every node of every environment validates, with Ignition 3.3.0", () => {
+  validator.it("every node of every environment validates, with Ignition 3.3.0", () => {
     const failures = allConfigs()
       .map(([name, config]) => ({ name, outcome: ignitionValidate(config.ignition) }))
       .filter((r) => !r.outcome.ok);
@@ -109,7 +112,7 @@ describe("rendered node configs against the real ignition-validate", () => {
     }
   });
 
-  it("refuses a download whose SHA-256 does not match (Ignition fails the files stage)", () => {
+  ignition.it("refuses a download whose SHA-256 does not match (Ignition fails its files stage)", () => {
     const config = configOf("minimal", "mini-server-1").ignition.replace(server.sha256, "0".repeat(64));
     expect(ignitionValidate(config).ok).toBe(true);
     expect(() => applyIgnition(config)).toThrow(/hash|mismatch|verif/i);
@@ -160,7 +163,7 @@ describe("Flatcar updates on every node of every environment", () => {
   });
 });
 
-describe("a first server, applied by the real Ignition", () => {
+ignition.describe("a first server, applied by the real Ignition", () => {
   let root: string;
   beforeAll(() => {
     root = applyIgnition(configOf("production", "k3s-prod-server-1").ignition).root;
@@ -303,7 +306,7 @@ describe("a first server, applied by the real Ignition", () => {
   });
 });
 
-describe("joining nodes, applied by the real Ignition", () => {
+ignition.describe("joining nodes, applied by the real Ignition", () => {
   it("a further server joins through the registration address and waits for its /ping once", () => {
     const { root } = applyIgnition(configOf("production", "k3s-prod-server-2").ignition);
     const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
@@ -350,7 +353,7 @@ describe("joining nodes, applied by the real Ignition", () => {
   });
 });
 
-describe("a hand-written bridge-mode environment with snippets, applied by the real Ignition", () => {
+ignition.describe("a hand-written bridge-mode environment with snippets, applied by Ignition", () => {
   it("gives the node a static address matched by MAC, and merges the pool's snippet", () => {
     const lan = rendered.get("lan")!;
     const server1 = configOf("lan", "lan-server-1");

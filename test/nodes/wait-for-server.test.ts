@@ -4,7 +4,8 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithTools, toolPath } from "../support/real-tools.js";
 import { ignitionFileContents, renderEnvironment } from "./fixtures.js";
 
 /**
@@ -18,15 +19,7 @@ let script: string;
 let joinEnv: string;
 let certificate: { key: string; cert: string };
 
-function requireTool(tool: string, debianPackage: string): void {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
-    throw new Error(`${tool} is missing: install the Debian package "${debianPackage}"`);
-  }
-}
-
 beforeAll(async () => {
-  requireTool("curl", "curl");
-  requireTool("openssl", "openssl");
   const rendered = await renderEnvironment("development", {
     url: "https://example.invalid/k3s",
     sha256: "0".repeat(64),
@@ -36,7 +29,7 @@ beforeAll(async () => {
   joinEnv = ignitionFileContents(agent.ignition, "/etc/homelab/k3s-join.env") ?? "";
   const dir = mkdtempSync(join(tmpdir(), "homelab-wait-tls-"));
   const made = spawnSync(
-    "openssl",
+    toolPath("openssl"),
     [
       "req",
       "-x509",
@@ -119,7 +112,7 @@ function runScript(
   });
 }
 
-describe("k3s-wait-for-server, the script the node configs embed", () => {
+describeWithTools(["curl", "openssl"], "k3s-wait-for-server, the script the node configs embed", () => {
   let servers: PingServer[] = [];
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));

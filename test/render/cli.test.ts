@@ -83,7 +83,7 @@ describe("homelab render", () => {
     const run = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" up --help | head -1`], {
       encoding: "utf8",
     });
-    expect(run.stdout).toBe("Usage: up [options] [env]\n");
+    expect(run.stdout).toBe("Usage: homelab up [options] [env]\n");
     expect(run.stderr).toBe("");
   });
 

@@ -1,4 +1,15 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -95,11 +106,15 @@ describe("writing the render directory", () => {
     expect(await readFile(join(dir, ".terraform", "providers", "p"), "utf8")).toBe("binary");
   });
 
-  it("leaves nothing next to the directory: no staging or previous copies", async () => {
+  it("leaves nothing next to the directory but the generation it links to", async () => {
     const dir = join(root, "out");
     await render(dir, ["n1"]);
     await render(dir, ["n2"]);
-    expect(await readdir(root)).toEqual(["out"]);
+    const entries = (await readdir(root)).sort();
+    expect(entries).toEqual([expect.stringMatching(/^\.out\.gen-\d+-[0-9a-f]+$/), "out"]);
+    expect((await lstat(dir)).isSymbolicLink()).toBe(true);
+    expect(await readlink(dir)).toBe(entries[0]);
+    expect(await mode(join(root, entries[0] ?? ""))).toBe(0o700);
   });
 
   it("is byte-identical on a second run", async () => {
@@ -120,9 +135,10 @@ describe("writing the render directory", () => {
       { path: "ignition/n1.ign", contents: "{}", mode: 0o600 },
     ];
     const state = await inspectOutputDir(dir, "lab");
+    const entries = await readdir(root);
     await expect(replaceOutputDir(dir, state, broken)).rejects.toMatchObject({ code: "render-write-failed" });
     expect(await snapshotTree(dir)).toEqual(before);
-    expect(await readdir(root)).toEqual(["out"]);
+    expect(await readdir(root)).toEqual(entries);
   });
 });
 
@@ -143,7 +159,25 @@ describe("refusing directories render did not make", () => {
         await mkdir(`${dir}-target`);
         await symlink(`${dir}-target`, dir);
       },
-      /symbolic link/,
+      /symbolic link that render did not make/,
+    ],
+    [
+      "a symbolic link named like a generation but pointing elsewhere",
+      async (dir) => {
+        await mkdir(join(dir, "..", "elsewhere"));
+        await symlink("../elsewhere", dir);
+      },
+      /symbolic link that render did not make/,
+    ],
+    [
+      "a link to a generation of another environment",
+      async (dir) => {
+        const generation = join(dir, "..", ".out.gen-1-ab");
+        await mkdir(generation);
+        await writeFile(join(generation, ".homelab-render"), markerFile("production").contents);
+        await symlink(".out.gen-1-ab", dir);
+      },
+      /environment "production"/,
     ],
     [
       "another environment's render",

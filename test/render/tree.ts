@@ -1,8 +1,12 @@
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
-/** Every entry under `dir` with its type, mode and bytes: equal snapshots mean an untouched tree. */
+/**
+ * Every entry under `dir` with its type, mode and bytes: equal snapshots mean an untouched tree.
+ * A render directory is a link to its generation; the snapshot is of what it links to.
+ */
 export async function snapshotTree(dir: string): Promise<Record<string, string>> {
+  if ((await lstat(dir)).isSymbolicLink()) return snapshotTree(join(dirname(dir), await readlink(dir)));
   const snapshot: Record<string, string> = {};
   const visit = async (path: string, relative: string) => {
     const info = await lstat(path);

@@ -27,9 +27,9 @@ import {
   type StandInNode,
   startStandInNode,
 } from "../snapshots/stand-in-node.js";
+import { standInVerifiedImage } from "../support/verified-image.js";
 import { terraformBinary } from "../tofu/terraform-runner.js";
 import { type FakeCluster, startFakeCluster } from "./fake-cluster.js";
-import { standInVerifiedImage } from "./verified-image.js";
 
 const repository = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = join(repository, "bin", "homelab.js");

@@ -13,10 +13,11 @@ import kubeconfigCommand from "../../src/cli/commands/kubeconfig/index.js";
 import replaceCommand from "../../src/cli/commands/replace/index.js";
 import sshCommand from "../../src/cli/commands/ssh/index.js";
 import upCommand from "../../src/cli/commands/up/index.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { eventsOf, runCommand } from "./cli-harness.js";
 import { testRepo } from "./environment-repo.js";
 
-describe("a second run while one holds the environment", () => {
+describeWithTools(["terraform"], "a second run while one holds the environment", () => {
   it("is refused with run-in-progress naming the holder, before rendering: the running apply's files stay", async () => {
     const repo = await testRepo("locktest", "hl-lock");
     const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
@@ -47,7 +48,7 @@ describe("a second run while one holds the environment", () => {
   });
 });
 
-describe("homelab up on a host that cannot run it", () => {
+describeWithTools(["terraform"], "homelab up on a host that cannot run it", () => {
   it("renders (the user sees the files), then stops at doctor with what is missing; no state", async () => {
     const repo = await testRepo("newuser", "hl-new", {
       libvirt: { uri: "qemu+unix:///system?socket=/nonexistent/libvirt-sock" },

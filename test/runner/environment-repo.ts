@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { offlineTerraformEnv } from "../support/offline-terraform.js";
 
 export interface TestRepo {
   /** The repository root (cwd of the commands): environments/ lives here. */
@@ -41,8 +42,7 @@ export async function testRepo(
       HOME: home,
       HOMELAB_STATE_DIR: join(root, "state"),
       HOMELAB_CACHE_DIR: join(root, "cache"),
-      TF_CLI_CONFIG_FILE: "/dev/null",
-      CHECKPOINT_DISABLE: "1",
+      ...offlineTerraformEnv(),
     },
   };
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { flavorOf, type TofuBinary } from "../../src/runner/index.js";
 import { TofuRunner, type TofuRunnerOptions, tofuStatePaths } from "../../src/runner/tofu-runner.js";
 import { type StateLayout, stateLayout } from "../../src/state/layout.js";
+import { offlineTerraformEnv } from "../support/offline-terraform.js";
 import { terraformBinary } from "../tofu/terraform-runner.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/tofu-nodes/main.tf.json", import.meta.url));
@@ -66,8 +67,7 @@ export async function fixtureWorkspace(): Promise<FixtureWorkspace> {
         env: {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
-          TF_CLI_CONFIG_FILE: "/dev/null",
-          CHECKPOINT_DISABLE: "1",
+          ...offlineTerraformEnv(),
         },
         onOutput: (line) => lines.push(line),
         ...overrides,

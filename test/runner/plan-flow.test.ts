@@ -10,6 +10,7 @@ import { applyPlan, confirmAndApply, confirmPlan } from "../../src/cli/lifecycle
 import type { HomelabError } from "../../src/errors/index.js";
 import { generateSshKeyPair } from "../../src/secrets/index.js";
 import { ensureKnownHostsFile, recordedHostKeys } from "../../src/ssh/index.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { createTestContext } from "./cli-harness.js";
 import { FIXTURE_NODES, fixtureWorkspace } from "./fixture.js";
 
@@ -28,7 +29,7 @@ const planQuestion = {
   question: "Apply these changes to development?",
 };
 
-describe("confirmation before apply", () => {
+describeWithTools(["terraform"], "confirmation before apply", () => {
   it("refuses without a terminal and without --yes, and deletes the saved plan", async () => {
     const workspace = await fixtureWorkspace();
     const runner = workspace.runner();
@@ -116,7 +117,7 @@ describe("confirmation before apply", () => {
   });
 });
 
-describe("host keys of rebuilt nodes (real ssh-keygen)", () => {
+describeWithTools(["terraform", "ssh-keygen"], "host keys of rebuilt nodes (real ssh-keygen)", () => {
   it("forgets the replaced node's address after apply, keeps the others", async () => {
     const { workspace, runner } = await appliedWorkspace();
     const knownHosts = `${workspace.layout.dir}/ssh/known_hosts`;

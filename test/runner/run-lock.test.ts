@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HomelabError } from "../../src/errors/index.js";
 import { acquireRunLock, type RunLockHolder, withRunLock } from "../../src/runner/run-lock.js";
+import { withTools } from "../support/real-tools.js";
 import { fixtureWorkspace } from "./fixture.js";
 
 const holder = (pid: number, hostname = "host-a"): RunLockHolder => ({
@@ -21,6 +22,8 @@ async function bootId(): Promise<string> {
 async function lockPath(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), "homelab-lock-")), "development", "run.lock");
 }
+
+const terraform = withTools(["terraform"]);
 
 /** A process that runs until killed; its pid is alive. */
 function sleeper() {
@@ -179,7 +182,7 @@ describe("run lock", () => {
     }
   });
 
-  it("refuses a concurrent run while tofu applies (real terraform), then allows the next", async () => {
+  terraform.it("refuses a concurrent run while tofu applies (real terraform), then the next", async () => {
     const workspace = await fixtureWorkspace();
     const path = workspace.layout.runLock;
     const runner = workspace.runner();

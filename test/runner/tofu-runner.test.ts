@@ -6,16 +6,18 @@
 import { spawn } from "node:child_process";
 import { chmod, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { HomelabError } from "../../src/errors/index.js";
 import { manualInterrupts } from "../../src/runner/index.js";
 import { hasAppliedState, TofuFailedError, tofuStatePaths } from "../../src/runner/tofu-runner.js";
+import { withTools } from "../support/real-tools.js";
 import { FIXTURE_NODES, type FixtureWorkspace, fixtureWorkspace } from "./fixture.js";
 
+const terraform = withTools(["terraform"]);
 const nodeNames = [...FIXTURE_NODES];
 const mode = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
 
-describe("TofuRunner lifecycle on a terraform_data configuration (real terraform)", () => {
+terraform.describe("TofuRunner lifecycle on a terraform_data configuration (real terraform)", () => {
   let workspace: FixtureWorkspace;
   beforeAll(async () => {
     workspace = await fixtureWorkspace();
@@ -97,7 +99,7 @@ describe("TofuRunner lifecycle on a terraform_data configuration (real terraform
   });
 });
 
-describe("TofuRunner for --json (real terraform)", () => {
+terraform.describe("TofuRunner for --json (real terraform)", () => {
   it("passes -json to plan and apply: every streamed line is one of terraform's JSON messages", async () => {
     const workspace = await fixtureWorkspace();
     const runner = workspace.runner({ machineReadable: true });
@@ -115,7 +117,7 @@ describe("TofuRunner for --json (real terraform)", () => {
   });
 });
 
-describe("TofuRunner failures (real terraform)", () => {
+terraform.describe("TofuRunner failures (real terraform)", () => {
   it("keeps tofu's exit status and output when plan fails", async () => {
     const workspace = await fixtureWorkspace();
     await workspace.change((document) => {

@@ -9,6 +9,7 @@ import { renderEnvironment } from "../../src/render/index.js";
 import { tofuStatePaths } from "../../src/runner/index.js";
 import { assertStateInStateDir, readWorkingConfig } from "../../src/runner/working-config.js";
 import { stateLayout } from "../../src/state/layout.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { testRepo } from "./environment-repo.js";
 import { fixtureWorkspace } from "./fixture.js";
 
@@ -31,7 +32,7 @@ describe("the rendered configuration (real render)", () => {
   });
 });
 
-describe("when init must run again (real terraform)", () => {
+describeWithTools(["terraform"], "when init must run again (real terraform)", () => {
   it("not after a re-render of the same configuration; yes when the dependency lock changes; a moved backend is refused", async () => {
     const workspace = await fixtureWorkspace();
     await workspace.runner().prepare();

@@ -11,7 +11,7 @@ import {
   knownHostsName,
   recordedHostKeys,
 } from "../../src/ssh/index.js";
-import { requireSshTools } from "./sshd.js";
+import { describeWithTools, toolPath } from "../support/real-tools.js";
 
 /** Real Ed25519 host keys (type and blob, as known_hosts holds them). */
 const hostKey = () => generateSshKeyPair("host").publicKey.split(" ").slice(0, 2).join(" ");
@@ -19,14 +19,13 @@ const KEY_A = hostKey();
 const KEY_B = hostKey();
 
 async function knownHosts(lines: readonly string[], hashed = false): Promise<string> {
-  requireSshTools();
   const file = join(await mkdtemp(join(tmpdir(), "homelab-kh-")), "known_hosts");
   await writeFile(file, `${lines.join("\n")}\n`, { mode: 0o600 });
-  if (hashed) execFileSync("ssh-keygen", ["-H", "-f", file], { stdio: "ignore" });
+  if (hashed) execFileSync(toolPath("ssh-keygen"), ["-H", "-f", file], { stdio: "ignore" });
   return file;
 }
 
-describe("known_hosts (real ssh-keygen)", () => {
+describeWithTools(["ssh-keygen"], "known_hosts (real ssh-keygen)", () => {
   const cases = [
     { name: "plain entries", hashed: false },
     { name: "hashed entries (HashKnownHosts yes)", hashed: true },
@@ -59,7 +58,9 @@ describe("known_hosts (real ssh-keygen)", () => {
     expect((await stat(join(dir, "known_hosts"))).mode & 0o777).toBe(0o600);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
   });
+});
 
+describe("known_hosts names", () => {
   it("names hosts off port 22 the way ssh records them", () => {
     expect(knownHostsName("192.168.140.10")).toBe("192.168.140.10");
     expect(knownHostsName("127.0.0.1", 2222)).toBe("[127.0.0.1]:2222");

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { HomelabError } from "../../src/errors/index.js";
 import { generateSshKeyPair } from "../../src/secrets/index.js";
 import {
@@ -17,11 +17,11 @@ import {
   type SshTarget,
   sshArguments,
 } from "../../src/ssh/index.js";
-import { requireSshTools, startSshd, type TestSshd } from "./sshd.js";
+import { describeWithTools, SSHD_TOOLS, toolPath } from "../support/real-tools.js";
+import { startSshd, type TestSshd } from "./sshd.js";
 
-describe("ssh options (resolved by the real `ssh -G`)", () => {
+describeWithTools(["ssh"], "ssh options (resolved by the real `ssh -G`)", () => {
   it("uses homelab's key and known_hosts, trusts on first use, never disables checking", async () => {
-    requireSshTools();
     const state = await mkdtemp(join(tmpdir(), "homelab-ssh-g-"));
     const identityFile = join(state, "id_ed25519");
     await writeFile(identityFile, generateSshKeyPair("homelab@test").privateKey, { mode: 0o600 });
@@ -31,7 +31,7 @@ describe("ssh options (resolved by the real `ssh -G`)", () => {
       knownHostsFile: "/state/ssh/known_hosts",
     };
     const args = sshArguments(target, [], { batch: true });
-    const resolved = execFileSync("ssh", ["-G", ...args], { encoding: "utf8" });
+    const resolved = execFileSync(toolPath("ssh"), ["-G", ...args], { encoding: "utf8" });
     const setting = (name: string) => resolved.match(new RegExp(`^${name} (.*)$`, "m"))?.[1];
     expect(setting("user")).toBe("core");
     expect(setting("hostname")).toBe("192.168.140.10");
@@ -45,7 +45,7 @@ describe("ssh options (resolved by the real `ssh -G`)", () => {
   });
 });
 
-describe("ssh to a real sshd", () => {
+describeWithTools(SSHD_TOOLS, "ssh to a real sshd", () => {
   let sshd: TestSshd;
   let target: SshTarget;
   beforeAll(async () => {

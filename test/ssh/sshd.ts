@@ -2,29 +2,20 @@
  * A real OpenSSH server (Debian package openssh-server) on 127.0.0.1 for tests: its own host
  * key, config and authorized_keys in a temporary directory, started with `sshd -D -e` and
  * stopped by the test. It stands in for a node's sshd: the user is the test's own (root in CI),
- * not Flatcar's `core`.
+ * not Flatcar's `core`. Tests using it declare `SSHD_TOOLS` (support/real-tools.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { generateSshKeyPair } from "../../src/secrets/index.js";
-
-const SSHD = "/usr/sbin/sshd";
+import { missingTools, missingToolsMessage, SSHD_TOOLS, toolPath } from "../support/real-tools.js";
 
 export function requireSshTools(): void {
-  const missing: string[] = [];
-  if (!existsSync(SSHD)) missing.push("openssh-server (for /usr/sbin/sshd)");
-  try {
-    execFileSync("ssh-keygen", ["-?"], { stdio: "ignore" });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      missing.push("openssh-client (for ssh, ssh-keygen)");
-  }
-  if (missing.length > 0)
-    throw new Error(`these tests run real OpenSSH: apt-get install -y ${missing.join(" ")}`);
+  const missing = missingTools(SSHD_TOOLS);
+  if (missing.length > 0) throw new Error(missingToolsMessage(missing));
 }
 
 function freePort(): Promise<number> {
@@ -60,6 +51,11 @@ export interface TestSshd {
   rotateHostKey(): Promise<void>;
   stop(): Promise<void>;
 }
+
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
 
 export interface SshdOptions {
   /** Loopback address to listen on (default 127.0.0.1); any of 127.0.0.0/8 works on Linux. */
@@ -105,14 +101,21 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
   };
   const start = async () => {
-    child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    child = spawn(toolPath("sshd"), ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    const spawned = child;
+    running.add(spawned);
+    spawned.once("exit", () => running.delete(spawned));
     let log = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       log += chunk.toString();
     });
+    const started = child;
     const deadline = Date.now() + 10_000;
     while (!(await accepts(address, port))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sshd did not start:\n${log}`);
+      if (Date.now() > deadline || started.exitCode !== null) {
+        started.kill("SIGKILL"); // never leave a half-started sshd behind
+        throw new Error(`sshd did not start:\n${log}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };

@@ -1,25 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { toolPath } from "./real-tools.js";
 
 /**
  * Runs the real Ignition (Debian's `ignition` package, 2.14) in tests: `ignitionValidate` checks
  * a config the way Ignition does (spec 3.3.0; 3.4.0 is "experimental" in 2.14), and
  * `applyIgnition` runs the fetch-offline and files stages against a scratch root directory.
- * A missing tool fails the test with the Debian package to install; it never skips.
+ * Tests using them declare `IGNITION_TOOLS` with describeWithTools (real-tools.ts); an
+ * undeclared use of a missing tool fails with the Debian package to install.
  */
-
-export const IGNITION_VALIDATE = "/usr/bin/ignition-validate";
-export const IGNITION_BINARY = "/usr/lib/dracut/modules.d/30ignition/ignition";
-
-function requireTool(path: string, debianPackage: string): void {
-  if (!existsSync(path)) {
-    throw new Error(
-      `${path} is missing: install the Debian package \`${debianPackage}\` (apt-get install -y ${debianPackage})`,
-    );
-  }
-}
 
 export interface ValidateOutcome {
   readonly ok: boolean;
@@ -29,11 +20,11 @@ export interface ValidateOutcome {
 
 /** Validates an Ignition config with Ignition's own validator. */
 export function ignitionValidate(configText: string): ValidateOutcome {
-  requireTool(IGNITION_VALIDATE, "ignition");
+  const validator = toolPath("ignition-validate");
   const dir = mkdtempSync(join(tmpdir(), "ign-validate-"));
   const file = join(dir, "config.ign");
   writeFileSync(file, configText);
-  const run = spawnSync(IGNITION_VALIDATE, [file], { encoding: "utf8" });
+  const run = spawnSync(validator, [file], { encoding: "utf8" });
   return { ok: run.status === 0, output: `${run.stdout ?? ""}${run.stderr ?? ""}` };
 }
 
@@ -61,7 +52,7 @@ export interface AppliedIgnition {
  * (there is no policy in a scratch root). Throws with Ignition's log when a stage fails.
  */
 export function applyIgnition(configText: string): AppliedIgnition {
-  requireTool(IGNITION_BINARY, "ignition");
+  const ignition = toolPath("ignition");
   const work = mkdtempSync(join(tmpdir(), "ign-apply-"));
   // Ignition writes SSH keys as the target user, who must be able to traverse the work dir.
   chmodSync(work, 0o755);
@@ -98,7 +89,7 @@ export function applyIgnition(configText: string): AppliedIgnition {
     ["-stage", "files", "-root", root],
   ]) {
     try {
-      log += execFileSync(IGNITION_BINARY, [...stage, ...common], {
+      log += execFileSync(ignition, [...stage, ...common], {
         env,
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],

@@ -13,12 +13,14 @@
  *                                             // daemon, runs, starts it again
  *
  * A process must not call withLibvirtdStopped while it holds a lease (it would wait forever).
- * Tests FAIL (never skip) with the Debian package to install when a tool is missing.
+ * Tests declare `LIBVIRT_TOOLS` with describeWithTools (real-tools.ts): without them they are
+ * skipped, or fail on CI; an undeclared use fails with the Debian packages to install.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LIBVIRT_TOOLS, missingTools, missingToolsMessage } from "./real-tools.js";
 
 /** The URI tests use: the system daemon on its unix socket. */
 export const TEST_LIBVIRT_URI = "qemu:///system";
@@ -33,32 +35,12 @@ const READERS = join(LOCK_ROOT, "readers");
 const WRITER = join(LOCK_ROOT, "writer");
 const STARTING = join(LOCK_ROOT, "starting");
 
-const REQUIRED_TOOLS: readonly (readonly [string, string])[] = [
-  ["libvirtd", "libvirt-daemon"],
-  ["virtlogd", "libvirt-daemon"],
-  ["virsh", "libvirt-clients"],
-  ["qemu-system-x86_64", "qemu-system-x86"],
-  ["qemu-img", "qemu-utils"],
-];
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function onPath(program: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" }).status === 0;
-}
 
 /** Throws (fails the test) naming the Debian packages when something the tests need is missing. */
 export function requireLibvirtTools(): void {
-  if (process.getuid?.() !== 0) {
-    throw new Error("libvirt tests start libvirtd themselves and must run as root (as CI does).");
-  }
-  const missing = REQUIRED_TOOLS.filter(([program]) => !onPath(program));
-  if (missing.length > 0) {
-    const packages = [...new Set(missing.map(([, pkg]) => pkg))];
-    throw new Error(
-      `missing ${missing.map(([program]) => program).join(", ")}: apt-get install -y ${packages.join(" ")} libvirt-daemon-driver-qemu`,
-    );
-  }
+  const missing = missingTools(LIBVIRT_TOOLS);
+  if (missing.length > 0) throw new Error(missingToolsMessage(missing));
 }
 
 function processAlive(pid: number, name?: string): boolean {

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { FLATCAR_FW_CFG_NAME, synthesizeTofu, type TfValue } from "../../src/tofu/index.js";
 import { expr } from "../../src/tofu/tf-json.js";
 import {
@@ -10,6 +10,7 @@ import {
   TEST_IMAGES_DIR,
   TEST_LIBVIRT_URI,
 } from "../support/libvirtd.js";
+import { describeWithTools, LIBVIRT_TOOLS } from "../support/real-tools.js";
 import { planFixture, synthesisOptions } from "./plan-fixture.js";
 
 /**
@@ -82,21 +83,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  spawnSync("virsh", ["-c", uri, "destroy", domainName]);
-  spawnSync("virsh", ["-c", uri, "undefine", domainName]);
-  for (const volume of spawnSync("virsh", ["-c", uri, "vol-list", poolName, "--name"], { encoding: "utf8" })
-    .stdout.split("\n")
-    .filter(Boolean)) {
-    spawnSync("virsh", ["-c", uri, "vol-delete", volume.trim(), "--pool", poolName]);
+  // Runs even when beforeAll failed half-way (or virsh is missing: spawnSync's stdout is then
+  // null), so every step tolerates what was never created.
+  const quietly = (...args: string[]) => spawnSync("virsh", ["-c", uri, ...args], { encoding: "utf8" });
+  quietly("destroy", domainName);
+  quietly("undefine", domainName);
+  for (const volume of (quietly("vol-list", poolName, "--name").stdout ?? "").split("\n").filter(Boolean)) {
+    quietly("vol-delete", volume.trim(), "--pool", poolName);
   }
-  spawnSync("virsh", ["-c", uri, "pool-destroy", poolName]);
-  spawnSync("virsh", ["-c", uri, "pool-undefine", poolName]);
-  rmSync(poolDir, { recursive: true, force: true });
-  rmSync(workDir, { recursive: true, force: true });
+  quietly("pool-destroy", poolName);
+  quietly("pool-undefine", poolName);
+  if (poolDir) rmSync(poolDir, { recursive: true, force: true });
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
   lease?.release();
 });
 
-describe("the synthesized shape on a real libvirtd (TCG)", () => {
+describeWithTools(LIBVIRT_TOOLS, "the synthesized shape on a real libvirtd (TCG)", () => {
   const bases = document.locals.base_images as Record<string, { name: string }>;
   const baseName = String(Object.values(bases)[0]?.name);
   const diskName = String(local.disk_volume);

@@ -2,13 +2,14 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ClusterPlan } from "../../src/plan/types.js";
 import { renderEnvironment } from "../../src/render/index.js";
 import { synthesizeTofu, type TfJsonDocument } from "../../src/tofu/index.js";
+import { describeWithTools } from "../support/real-tools.js";
 import { ignitionOf, planFixture, type SynthesisFixture, synthesisOptions } from "./plan-fixture.js";
 import { standInConfig } from "./stand-in.js";
-import { plannedChanges, terraform, terraformBinary } from "./terraform-runner.js";
+import { plannedChanges, terraform } from "./terraform-runner.js";
 
 /**
  * Real Terraform/OpenTofu plans the synthesized graph with `terraform_data` stand-ins for the
@@ -55,7 +56,6 @@ async function copyOfBaseline(): Promise<string> {
 }
 
 beforeAll(async () => {
-  terraformBinary();
   baseline = await mkdtemp(join(tmpdir(), "homelab-tofu-baseline-"));
   scratch.push(baseline);
   await writeConfig(baseline, baselinePlan);
@@ -70,7 +70,7 @@ afterAll(async () => {
 
 const [server1, agent1, agent2] = baselinePlan.nodes.map((node) => node.name) as [string, string, string];
 
-describe("what a change touches (real terraform, terraform_data stand-ins)", () => {
+describeWithTools(["terraform"], "what a change touches (real terraform, terraform_data stand-ins)", () => {
   it.each<[string, (dir: string) => Promise<void>, Record<string, string>]>([
     ["nothing changed (the render directory moved, too): no changes", async () => {}, {}],
     [
@@ -161,7 +161,7 @@ describe("what a change touches (real terraform, terraform_data stand-ins)", () 
   });
 });
 
-describe("homelab replace <node>", () => {
+describeWithTools(["terraform"], "homelab replace <node>", () => {
   it("-replace of a node's disk replaces its domain too (replace_triggered_by), nothing else", async () => {
     const dir = await copyOfBaseline();
     const disk = address("disk", agent1);
@@ -172,7 +172,7 @@ describe("homelab replace <node>", () => {
   });
 });
 
-describe("a rendered environment (the real render, terraform_data stand-ins)", () => {
+describeWithTools(["terraform"], "a rendered environment (the real render, terraform_data stand-ins)", () => {
   const labEnvironment = (agents: number, agentSnippet?: string) => ({
     name: "lab",
     prefix: "lab",

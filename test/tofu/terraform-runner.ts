@@ -1,25 +1,17 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { offlineTerraformEnv } from "../support/offline-terraform.js";
+import { toolPath } from "../support/real-tools.js";
 
 const run = promisify(execFile);
 
-/** The real Terraform or OpenTofu binary on this machine, or a failure that says how to get one. */
+/**
+ * The real Terraform or OpenTofu binary on this machine ($HOMELAB_TEST_TOFU, else tofu, else
+ * terraform). Tests using it declare "terraform" (support/real-tools.ts).
+ */
 export function terraformBinary(): string {
-  const candidates = [
-    process.env.HOMELAB_TEST_TOFU,
-    "/usr/local/bin/tofu",
-    "/usr/bin/tofu",
-    "/usr/local/bin/terraform",
-    "/usr/bin/terraform",
-  ];
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
-  throw new Error(
-    "These tests run the real Terraform/OpenTofu (>= 1.5) and none is installed. Install OpenTofu " +
-      "(https://opentofu.org/docs/intro/install/) or Terraform 1.11 (HashiCorp's apt repository, " +
-      "package `terraform`), or point HOMELAB_TEST_TOFU at the binary.",
-  );
+  return toolPath("terraform");
 }
 
 /** Runs terraform in `dir`; its data directory (TF_DATA_DIR) is `dataDir`, default `dir/.terraform`. */
@@ -34,9 +26,8 @@ export async function terraform(
       env: {
         ...process.env,
         TF_IN_AUTOMATION: "1",
-        CHECKPOINT_DISABLE: "1",
         TF_DATA_DIR: dataDir,
-        TF_CLI_CONFIG_FILE: "/dev/null",
+        ...offlineTerraformEnv(),
       },
       maxBuffer: 64 * 1024 * 1024,
     });

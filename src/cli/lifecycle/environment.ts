@@ -6,6 +6,7 @@ import { hasAppliedState } from "../../runner/index.js";
 import { type StateLayout, stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
 import { environmentStateDir } from "../paths.js";
+import { warnIfNameMismatch } from "./environment-name.js";
 
 /** An environment as the read-only commands need it: its plan and its state files. */
 export interface PlannedEnvironment {
@@ -20,6 +21,7 @@ export async function loadPlannedEnvironment(
   environment: string,
 ): Promise<PlannedEnvironment> {
   const loaded = await loadEnvironment(environment, { cwd: context.cwd, home: context.paths.home });
+  await warnIfNameMismatch(context, loaded);
   const plan = await planLoadedEnvironment(loaded);
   return {
     plan,
@@ -66,6 +68,6 @@ export async function environmentOfNode(context: CliContext, node: string): Prom
   throw new HomelabError("node-not-found", `no environment in environments/ names its nodes like "${node}"`, {
     fix: known
       ? `Node names start with their environment's prefix: ${known}. Or name the environment with --env.`
-      : "Run homelab from the repository root (where environments/ is), or name the environment with --env.",
+      : "There is no environments/ here or in any folder above: run homelab inside its repository, or name the environment with --env.",
   });
 }

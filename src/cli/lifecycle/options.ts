@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { SYSTEM_DIRECTORIES } from "../../doctor/host-probes.js";
 import { HomelabError } from "../../errors/index.js";
 
 /**
@@ -21,7 +22,7 @@ export function environmentArgument(command: Command): Command {
 export function tofuOption(command: Command): Command {
   return command.option(
     "--tofu <path>",
-    "the tofu or terraform binary to run (default: $HOMELAB_TOFU, else tofu, else terraform in PATH)",
+    `the tofu or terraform binary to run (default: $HOMELAB_TOFU, else tofu, else terraform, searched in PATH, then ${SYSTEM_DIRECTORIES.join(", ")})`,
   );
 }
 

@@ -3,6 +3,7 @@ import { LOCK_FILE_NAME, type LockFile, readLock } from "../../lock/index.js";
 import { type RenderResult, renderEnvironment } from "../../render/index.js";
 import type { Release } from "../../rollout/index.js";
 import type { CliContext } from "../context.js";
+import { warnNameMismatchOnce } from "./environment-name.js";
 
 /**
  * The render step that plan, apply, destroy, up and replace start with: the same call as
@@ -32,6 +33,8 @@ export interface RenderStepOptions {
   readonly lock?: LockFile;
   /** `--new-secrets`: create missing secrets even for an applied environment (see RenderOptions). */
   readonly allowNewSecrets?: boolean;
+  /** A name that differs from the file's: refused ("error") or warned about once (default). */
+  readonly nameMismatch?: "error" | "warning";
 }
 
 /**
@@ -60,12 +63,25 @@ export async function renderWithContext(
       ...(options.release ? { release: options.release } : {}),
       ...(options.requested ? { requested: options.requested } : {}),
       ...(options.allowNewSecrets ? { allowNewSecrets: true } : {}),
+      nameMismatch: options.nameMismatch ?? "warning",
     });
   if (options.quiet) return { render: await render(), lock };
   const result = await context.reporter.step(`Rendering ${environment}`, render);
+  warnNameMismatchOnce(context, result.nameMismatch);
   for (const warning of result.warnings)
-    context.reporter.warn(warning.message, warning.where ? { where: warning.where } : {});
+    context.reporter.warn(warning.message, {
+      ...(warning.where ? { where: warning.where } : {}),
+      ...(warning.code ? { code: warning.code } : {}),
+    });
   return { render: result, lock };
+}
+
+/**
+ * The files a user reads: render also writes a hidden marker (`.homelab-render`) that lets a
+ * later render recognise its own directory; it is not counted.
+ */
+export function visibleFiles(files: readonly string[]): string[] {
+  return files.filter((file) => !file.split("/").some((part) => part.startsWith(".")));
 }
 
 export async function renderStep(
@@ -75,8 +91,7 @@ export async function renderStep(
 ): Promise<RenderedEnvironment> {
   const rendered = await renderWithContext(context, environment, options);
   const { outDir, files } = rendered.render;
-  context.reporter.info(`Rendered ${files.length} files into ${relative(context.cwd, outDir) || "."}`, {
-    outDir,
-  });
+  const count = visibleFiles(files).length;
+  context.reporter.info(`Rendered ${count} files into ${relative(context.cwd, outDir) || "."}`, { outDir });
   return rendered;
 }

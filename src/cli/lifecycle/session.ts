@@ -1,12 +1,19 @@
 import { basename, extname } from "node:path";
-import { HomelabError } from "../../errors/index.js";
+import { HomelabError, isHomelabError } from "../../errors/index.js";
 import type { LockFile } from "../../lock/index.js";
 import type { RenderResult } from "../../render/index.js";
 import type { Release } from "../../rollout/index.js";
-import { TofuFailedError, type TofuRunner, withRunLock } from "../../runner/index.js";
+import {
+  acquireRunLock,
+  type RunLock,
+  type RunLockOptions,
+  TofuFailedError,
+  type TofuRunner,
+} from "../../runner/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
 import { environmentStateDir } from "../paths.js";
+import { nameMismatchMode } from "./environment-name.js";
 import { type RenderedEnvironment, type RenderStepOptions, renderStep, renderWithContext } from "./render.js";
 import { createRunner, resolveTofu, runLockHolder } from "./tofu.js";
 
@@ -26,8 +33,6 @@ export interface SessionOptions {
   readonly tofu: string | undefined;
   readonly command: string;
   readonly render?: RenderStepOptions;
-  /** Whether the command changes anything (default): a name/file mismatch is then an error, else a warning. */
-  readonly mutating?: boolean;
   /**
    * Runs holding the run lock, before the render: what it returns is added to `render` for
    * the render and every re-render (`homelab upgrade` decides its lock proposal here).
@@ -52,12 +57,41 @@ export async function withEnvironmentRunLock<T>(
   environment: string,
   command: string,
   work: () => Promise<T>,
+  options: { readonly waitMs?: number } = {},
 ): Promise<T> {
   const lockPath = stateLayout(environmentStateDir(context.paths, lockNameOf(environment))).runLock;
-  return withRunLock({ path: lockPath, holder: runLockHolder(context, command) }, async (lock) => {
+  const lock = await acquireWaiting(
+    { path: lockPath, holder: runLockHolder(context, command) },
+    context,
+    options.waitMs ?? 0,
+  );
+  try {
     if (lock.staleNotice) context.reporter.warn(lock.staleNotice);
-    return work();
-  });
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * The run lock, waiting up to `waitMs` while another run holds it: a `render` waits for another
+ * short render; the commands that apply refuse at once (`waitMs` 0), naming the holder.
+ */
+async function acquireWaiting(
+  options: RunLockOptions,
+  context: CliContext,
+  waitMs: number,
+): Promise<RunLock> {
+  const started = context.now();
+  for (;;) {
+    try {
+      return await acquireRunLock(options);
+    } catch (error) {
+      if (!isHomelabError(error) || error.code !== "run-in-progress" || context.now() - started >= waitMs)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /**
@@ -72,28 +106,14 @@ export async function withSession<T>(
   work: (session: Session) => Promise<T>,
   beforeWork?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
-  const lockName = lockNameOf(options.environment);
   return withEnvironmentRunLock(context, options.environment, options.command, async () => {
     const renderOptions: RenderStepOptions = {
       ...options.render,
+      nameMismatch: nameMismatchMode(options.command),
       ...(options.prepare ? await options.prepare() : {}),
     };
     const rendered = await renderStep(context, options.environment, renderOptions);
     const { render, lock: lockFile } = rendered;
-    if (render.plan.environment.name !== lockName) {
-      const mismatch = new HomelabError(
-        "env-name-mismatch",
-        `${render.environmentFile} names its environment "${render.plan.environment.name}", not "${lockName}"`,
-        {
-          where: { file: render.environmentFile, path: "name" },
-          fix:
-            `A copied environment must get its own name: set name: "${lockName}" (and a prefix and network of its own), ` +
-            `or run the command for "${render.plan.environment.name}" itself.`,
-        },
-      );
-      if (options.mutating !== false) throw mismatch;
-      context.reporter.warn(`${mismatch.message}: ${mismatch.fix}`, { code: mismatch.code });
-    }
     if (beforeWork) await beforeWork(rendered);
     const binary = await resolveTofu(context, options.tofu);
     const runner = createRunner(context, render, binary);

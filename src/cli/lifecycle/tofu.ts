@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { createHostProbes, findTofu } from "../../doctor/index.js";
+import { createHostProbes, findTofu, searchDirectories } from "../../doctor/index.js";
 import type { RenderResult } from "../../render/index.js";
 import {
   processInterrupts,
@@ -12,6 +12,7 @@ import {
 } from "../../runner/index.js";
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
+import { warnIfProviderNotOffline } from "./provider-notice.js";
 
 /**
  * The binary to run: `--tofu`, else $HOMELAB_TOFU, else doctor's lookup (`tofu`, then
@@ -21,7 +22,11 @@ export async function resolveTofu(context: CliContext, override: string | undefi
   const wanted = override ?? (context.env.HOMELAB_TOFU || undefined);
   if (wanted !== undefined) return resolveTofuOverride(wanted, context.env.PATH ?? "", context.cwd);
   const found = await findTofu(createHostProbes({ searchPath: context.env.PATH, home: context.paths.home }));
-  if (!found) throw tofuNotFoundError();
+  if (!found)
+    throw tofuNotFoundError({
+      searched: searchDirectories(context.env.PATH),
+      root: process.getuid?.() === 0,
+    });
   if (found.program === "terraform") {
     context.reporter.info(
       `OpenTofu (tofu) is not installed; using Terraform${found.version ? ` ${found.version}` : ""} at ${found.path}. ` +
@@ -59,6 +64,13 @@ export function createRunner(
     color: wantsColor(context),
     interrupts: processInterrupts(),
     onNotice: (message) => context.reporter.warn(message),
+    beforeInit: (requiredProviders) =>
+      warnIfProviderNotOffline(context, {
+        stateDir: render.stateDir,
+        workingDir: render.outDir,
+        flavor: binary.flavor,
+        requiredProviders,
+      }),
     onRepeatedInterrupt: () => {
       if (warned) return;
       warned = true;

@@ -1,5 +1,5 @@
 import type { DoctorContext } from "../context.js";
-import { installCommands } from "../packages.js";
+import { installCommands, installPackages } from "../packages.js";
 import type { CheckResult } from "../types.js";
 
 /** libvirt runs dnsmasq for the DHCP and DNS of NAT networks; without it the network cannot start. */
@@ -21,6 +21,7 @@ export async function checkDnsmasq(context: DoctorContext): Promise<CheckResult>
     fix: {
       text: "Install dnsmasq (libvirt starts its own instance; do not enable the dnsmasq service).",
       commands: installCommands("dnsmasq"),
+      packages: installPackages("dnsmasq"),
     },
   };
 }

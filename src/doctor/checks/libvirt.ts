@@ -1,5 +1,5 @@
 import type { DoctorContext } from "../context.js";
-import { everywhere, installCommands, START_LIBVIRT } from "../packages.js";
+import { everywhere, installCommands, installPackages, START_LIBVIRT } from "../packages.js";
 import type { CheckResult } from "../types.js";
 
 /** libvirt answers at the environment's URI. */
@@ -40,10 +40,12 @@ export function checkLibvirt(context: DoctorContext): CheckResult {
       ? {
           text: "Install libvirt and QEMU, then start the daemon.",
           commands: installCommands("libvirt", START_LIBVIRT),
+          packages: installPackages("libvirt"),
         }
       : {
           text: `Start the libvirt daemon (and install it if it is missing); then \`virsh -c ${uri} version\` answers.`,
           commands: installCommands("libvirt", START_LIBVIRT),
+          packages: installPackages("libvirt"),
         },
   };
 }

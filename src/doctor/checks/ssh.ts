@@ -1,5 +1,5 @@
 import type { DoctorContext } from "../context.js";
-import { installCommands } from "../packages.js";
+import { installCommands, installPackages } from "../packages.js";
 import type { CheckResult } from "../types.js";
 
 /** `homelab ssh`, the kubeconfig fetch and known_hosts handling run the OpenSSH client. */
@@ -18,6 +18,10 @@ export async function checkSsh(context: DoctorContext): Promise<CheckResult> {
     status: "failure",
     summary: `${missing} not found: homelab cannot reach the nodes or fetch the kubeconfig`,
     code: "ssh-client-missing",
-    fix: { text: "Install the OpenSSH client.", commands: installCommands("ssh") },
+    fix: {
+      text: "Install the OpenSSH client.",
+      commands: installCommands("ssh"),
+      packages: installPackages("ssh"),
+    },
   };
 }

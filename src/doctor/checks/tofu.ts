@@ -1,3 +1,4 @@
+import { SYSTEM_DIRECTORIES } from "../host-probes.js";
 import { INSTALL_OPENTOFU } from "../packages.js";
 import type { HostProbes } from "../probes.js";
 import type { CheckResult } from "../types.js";
@@ -63,7 +64,7 @@ export function checkTofuBinary(binary: TofuBinary | undefined): CheckResult {
     return {
       id: "tofu",
       status: "failure",
-      summary: "neither OpenTofu (tofu) nor Terraform (terraform) is on the PATH",
+      summary: `neither OpenTofu (tofu) nor Terraform (terraform) was found in PATH or ${SYSTEM_DIRECTORIES.join(", ")}`,
       code: "tofu-not-found",
       fix: INSTALL_OPENTOFU,
     };

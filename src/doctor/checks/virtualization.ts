@@ -1,5 +1,5 @@
 import type { DoctorContext } from "../context.js";
-import { everywhere, installCommands } from "../packages.js";
+import { everywhere, installCommands, installPackages } from "../packages.js";
 import type { CheckResult } from "../types.js";
 
 const QEMU_BINARIES = ["qemu-system-x86_64", "qemu-kvm"];
@@ -43,6 +43,7 @@ export async function checkVirtualization(context: DoctorContext): Promise<Check
       fix: {
         text: "Install QEMU, then restart libvirtd so that it finds it.",
         commands: installCommands("qemu", everywhere("sudo systemctl restart libvirtd")),
+        packages: installPackages("qemu"),
       },
     };
   }
@@ -68,6 +69,7 @@ export async function checkVirtualization(context: DoctorContext): Promise<Check
       fix: {
         text: "Install QEMU for x86_64, then restart libvirtd.",
         commands: installCommands("qemu", everywhere("sudo systemctl restart libvirtd")),
+        packages: installPackages("qemu"),
       },
     };
   }

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   createHostProbes,
   type DoctorPlan,
@@ -10,7 +11,10 @@ import {
 import type { Environment } from "../../../environment/index.js";
 import { cachedImagePaths, isImageCached } from "../../../image/index.js";
 import { readLock, wantedVersions } from "../../../lock/index.js";
+import { providerPlatform } from "../../../provider-install/index.js";
 import type { CliContext } from "../../context.js";
+import { providerQuery } from "../../lifecycle/provider-notice.js";
+import { environmentStateDir } from "../../paths.js";
 
 /** Options shared by `homelab doctor` and `homelab up`'s host check. */
 export interface HostCheckOptions {
@@ -43,7 +47,21 @@ async function imageFacts(
 /** Runs every host check against the real host (processes, files, libvirt at the environment's URI). */
 export async function runHostChecks(plan: DoctorPlan, context: CliContext): Promise<DoctorReport> {
   const probes = createHostProbes({ searchPath: context.env.PATH, home: context.paths.home });
-  return runDoctor(plan, { probes, image: await imageFacts(plan.environment, context) });
+  const name = plan.environment.name;
+  return runDoctor(plan, {
+    probes,
+    image: await imageFacts(plan.environment, context),
+    provider: {
+      query: (flavor) =>
+        providerQuery(context, {
+          stateDir: environmentStateDir(context.paths, name),
+          workingDir: join(context.cwd, ".homelab", name),
+          flavor,
+        }),
+      renderedDir: join(".homelab", name),
+      platform: providerPlatform(process.platform, process.arch),
+    },
+  });
 }
 
 /** Whether human output may use colour (the same rule as the reporter's). */

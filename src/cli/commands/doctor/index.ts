@@ -2,6 +2,7 @@ import { doctorReportData, formatDoctorReport } from "../../../doctor/index.js";
 import { loadEnvironment } from "../../../environment/index.js";
 import { planLoadedEnvironment } from "../../../plan/index.js";
 import type { CommandModule } from "../../command.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { environmentArgument } from "../../lifecycle/options.js";
 import { colorWanted, runHostChecks } from "./host-check.js";
 
@@ -21,13 +22,15 @@ const command: CommandModule = {
         "after",
         "\nChecks: OpenTofu/Terraform, libvirt at the environment's URI, QEMU/KVM, the storage pool\n" +
           "(conflicts, QEMU user can traverse it), AppArmor/SELinux, dnsmasq, the network range, the SSH\n" +
-          "client and disk space. Exit status 1 when a check fails (`homelab up` would stop).\n\n" +
+          "client, disk space, and whether `tofu init` can install the libvirt provider without a registry.\n" +
+          "Exit status 1 when a check fails (`homelab up` would stop).\n\n" +
           "Examples:\n  homelab doctor\n  homelab doctor production --all-distros",
       );
   },
   async run(args, options, context) {
     const [name] = args as [string];
     const loaded = await loadEnvironment(name, { cwd: context.cwd, home: context.paths.home });
+    await warnIfNameMismatch(context, loaded);
     const plan = await planLoadedEnvironment(loaded);
     const report = await runHostChecks(plan, context);
     context.reporter.result(

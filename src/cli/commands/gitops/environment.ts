@@ -2,6 +2,7 @@ import { type LoadedEnvironment, loadEnvironment, locateDetails } from "../../..
 import { HomelabError } from "../../../errors/index.js";
 import { type GitopsSettings, resolveGitopsSettings } from "../../../gitops/index.js";
 import type { CliContext } from "../../context.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 
 export interface GitopsEnvironment {
   readonly loaded: LoadedEnvironment;
@@ -33,6 +34,7 @@ async function located(error: HomelabError, loaded: LoadedEnvironment): Promise<
 /** Loads the environment and its checked GitOps settings, or says why there are none. */
 export async function loadGitopsEnvironment(name: string, context: CliContext): Promise<GitopsEnvironment> {
   const loaded = await loadEnvironment(name, { cwd: context.cwd, home: context.paths.home });
+  await warnIfNameMismatch(context, loaded);
   let settings: GitopsSettings | undefined;
   try {
     settings = resolveGitopsSettings(loaded.environment, loaded.file);

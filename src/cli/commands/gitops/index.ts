@@ -1,6 +1,6 @@
 import { Argument } from "commander";
-import { HomelabError } from "../../../errors/index.js";
 import type { CommandModule } from "../../command.js";
+import { environmentArgument, parseDuration } from "../../lifecycle/options.js";
 
 const ACTIONS = ["key", "status"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -11,12 +11,15 @@ type Action = (typeof ACTIONS)[number];
  */
 const command: CommandModule = {
   configure(command) {
-    command
-      .addArgument(
-        new Argument("<action>", "key: print the deploy key; status: show Flux readiness").choices(ACTIONS),
+    command.addArgument(
+      new Argument("<action>", "key: print the deploy key; status: show Flux readiness").choices(ACTIONS),
+    );
+    environmentArgument(command)
+      .option(
+        "--timeout <duration>",
+        "status: how long to wait for the Kubernetes API, e.g. 5s, 1m (a plain number is seconds)",
+        "5s",
       )
-      .argument("[env]", "environment name or file", "development")
-      .option("--timeout <seconds>", "status: how long to wait for the Kubernetes API", "5")
       .addHelpText(
         "after",
         "\nExamples:\n  homelab gitops key staging | gh repo deploy-key add - --title homelab-staging\n  homelab gitops status production",
@@ -28,23 +31,12 @@ const command: CommandModule = {
       case "key":
         // Each action loads only what it needs: status brings in the Kubernetes client.
         return (await import("./key.js")).runGitopsKey(environment, context);
-      case "status": {
-        const seconds = Number(options.timeout);
-        if (!Number.isFinite(seconds) || seconds <= 0) {
-          throw new HomelabError(
-            "usage",
-            `--timeout must be a number of seconds, not "${String(options.timeout)}"`,
-            {
-              fix: "Pass e.g. --timeout 10.",
-            },
-          );
-        }
+      case "status":
         return (await import("./status.js")).runGitopsStatus(
           environment,
-          { timeoutMs: seconds * 1000 },
+          { timeoutMs: parseDuration(String(options.timeout)) },
           context,
         );
-      }
     }
   },
 };

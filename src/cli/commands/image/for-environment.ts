@@ -2,6 +2,7 @@ import { loadEnvironment } from "../../../environment/index.js";
 import type { EnsuredImage } from "../../../image/index.js";
 import { readLock, resolveLockedEnvironment } from "../../../lock/index.js";
 import type { CliContext } from "../../context.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { type ImageOptions, imageForRelease } from "../../lifecycle/image.js";
 
 /** `homelab image [ENV]`: the environment's release from its file and homelab.lock.json. */
@@ -11,6 +12,7 @@ export async function imageForEnvironment(
   options: ImageOptions = {},
 ): Promise<EnsuredImage> {
   const loaded = await loadEnvironment(environmentName, { cwd: context.cwd, home: context.paths.home });
+  await warnIfNameMismatch(context, loaded);
   const lock = await readLock(context.cwd);
   const locked = resolveLockedEnvironment(loaded.environment, lock, undefined, {
     environmentFile: loaded.file,

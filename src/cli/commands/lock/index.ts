@@ -13,6 +13,7 @@ import {
   writeLock,
 } from "../../../lock/index.js";
 import type { CommandModule } from "../../command.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { downloadTimeouts } from "../../lifecycle/image.js";
 import { releaseSources } from "../../lifecycle/release-sources.js";
 
@@ -24,6 +25,12 @@ function describeEntry(entry: LockedEnvironment): string[] {
     `  k3s       ${entry.k3s.version}`,
     `            ${entry.k3s.binary.url}`,
     `            sha256 ${entry.k3s.binary.sha256}`,
+    ...(entry.k3s.airgapImages
+      ? [
+          `            air-gap images ${entry.k3s.airgapImages.url}`,
+          `            sha256 ${entry.k3s.airgapImages.sha256}`,
+        ]
+      : []),
     `  provider  ${entry.provider.source} ${entry.provider.version}`,
     ...(entry.flux ? [`  flux      ${entry.flux.version}`] : []),
   ];
@@ -55,6 +62,7 @@ const command: CommandModule = {
     const environments = await Promise.all(
       names.map((name) => loadEnvironment(name, { cwd: context.cwd, home })),
     );
+    for (const loaded of environments) await warnIfNameMismatch(context, loaded);
     const lock: LockFile = (await readLock(context.cwd)) ?? { lockfileVersion: 1, environments: {} };
 
     if (options.update === true) {

@@ -43,7 +43,6 @@ const command: CommandModule = {
           environment,
           tofu: stringOption(options, "tofu"),
           command: `homelab plan ${environment}`,
-          mutating: false,
           render: newSecretsRender(options),
         },
         async ({ render, runner }) => {

@@ -53,6 +53,8 @@ const command: CommandModule = {
           ...(typeof options.image === "string" ? { flatcarImage: options.image } : {}),
           ...newSecretsRender(options),
         }),
+      // Another render finishes in a moment: wait for it. An apply holds the lock for longer.
+      { waitMs: 20_000 },
     );
     const imagePresent = await exists(result.flatcarImage);
     if (typeof options.image === "string") warnIfUnsigned(context, result.flatcarImage);

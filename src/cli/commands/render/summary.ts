@@ -1,6 +1,7 @@
 import { isAbsolute, relative, sep } from "node:path";
 import type { NodePlan } from "../../../plan/types.js";
 import type { RenderResult } from "../../../render/index.js";
+import { visibleFiles } from "../../lifecycle/render.js";
 
 /** A path as the user would type it: relative inside the working directory, `~` in the home. */
 export function displayPath(path: string, cwd: string, home: string): string {
@@ -52,7 +53,7 @@ export function renderSummary(result: RenderResult, context: RenderSummaryContex
   const show = (path: string) => displayPath(path, context.cwd, context.home);
   const count = (prefix: string) => result.files.filter((file) => file.startsWith(prefix)).length;
   const lines = [
-    `Rendered ${environment.name} (${result.environmentFile}) into ${show(result.outDir)}`,
+    `Rendered ${environment.name} (${result.environmentFile}): ${visibleFiles(result.files).length} files into ${show(result.outDir)}`,
     ...table([
       ["NODE", "ROLE", "ADDRESS", "MAC", "VCPU", "MEMORY", "DISK"],
       ...result.plan.nodes.map((node) => [
@@ -81,7 +82,9 @@ export function renderSummary(result: RenderResult, context: RenderSummaryContex
       ["api", `https://${result.plan.network.registrationAddress}:6443 (registration address, kube-vip)`],
     ]),
     "",
-    `Next: \`homelab plan ${environment.name}\` shows what OpenTofu would change.`,
+    result.nameMismatch
+      ? `Next: give ${result.environmentFile} its own name (see the warning above); until then up, apply, destroy and replace refuse it.`
+      : `Next: \`homelab plan ${environment.name}\` shows what OpenTofu would change.`,
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -4,6 +4,7 @@ import { LOCK_FILE_NAME, readLock } from "../../../lock/index.js";
 import { planLoadedEnvironment } from "../../../plan/index.js";
 import { resolveVersions } from "../../../render/index.js";
 import type { CommandModule } from "../../command.js";
+import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { environmentArgument } from "../../lifecycle/options.js";
 import { drawEnvironment } from "./diagram.js";
 
@@ -23,7 +24,12 @@ const command: CommandModule = {
   configure(command) {
     environmentArgument(command)
       .option("--ascii", "draw with plain ASCII instead of box-drawing characters")
-      .option("--width <columns>", "drawing width (default: the terminal's, or 80)");
+      .option("--width <columns>", "drawing width (default: the terminal's, or 80)")
+      .addHelpText(
+        "after",
+        "\nReads the environment and homelab.lock.json only: no libvirt, no secrets, nothing written.\n\n" +
+          "Examples:\n  homelab show\n  homelab show production --ascii --width 100\n  homelab show staging --json | jq '.nodes[].address'",
+      );
   },
   async run(args, options, context) {
     const [name] = args as [string];
@@ -41,6 +47,7 @@ const command: CommandModule = {
       }
     }
     const loaded = await loadEnvironment(name, { cwd: context.cwd, home: context.paths.home });
+    await warnIfNameMismatch(context, loaded);
     const plan = await planLoadedEnvironment(loaded);
     const lock = await readLock(context.cwd);
     const lockFile = LOCK_FILE_NAME;

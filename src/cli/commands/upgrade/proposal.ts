@@ -13,6 +13,7 @@ import {
   offlineK3sRelease,
   readLock,
   resolveLockedEnvironment,
+  wantsAirgapImages,
 } from "../../../lock/index.js";
 import { prepareRender } from "../../../render/index.js";
 import { stateLayout } from "../../../state/layout.js";
@@ -103,7 +104,10 @@ export async function proposeUpgrade(
   const base = resolveLockedEnvironment(env, diskLock, BUILTIN_PINS, {
     environmentFile: current.environmentFile,
   });
-  const k3s = plan.k3s.to === base.k3s.version ? base.k3s : await k3sRelease(context, plan.k3s.to, options);
+  const k3s =
+    plan.k3s.to === base.k3s.version
+      ? base.k3s
+      : await k3sRelease(context, plan.k3s.to, wantsAirgapImages(env), options);
   const flatcar =
     plan.flatcar.to === base.flatcar.version
       ? base.flatcar
@@ -131,17 +135,20 @@ function notPublished(what: string) {
 async function k3sRelease(
   context: CliContext,
   version: string,
+  airgapImages: boolean,
   options: ProposalOptions,
 ): Promise<LockedEnvironment["k3s"]> {
   if (options.offline) {
-    const known = offlineK3sRelease(version);
+    const known = offlineK3sRelease(version, airgapImages);
     if (known) return known;
-    throw new HomelabError("upgrade-version-unknown", `homelab ships no sha256 for k3s ${version}`, {
+    const what = airgapImages ? `k3s ${version} (binary and air-gap images)` : `k3s ${version}`;
+    throw new HomelabError("upgrade-version-unknown", `homelab ships no sha256 for ${what}`, {
       fix: `Run without --offline to read the release's published sha256, or upgrade to a version homelab pins: ${Object.keys(BUILTIN_PINS.k3sBinaries).join(", ")}.`,
     });
   }
   return context.reporter.step(`Reading the published sha256 of k3s ${version}`, () =>
     lockedK3sRelease(version, {
+      airgapImages,
       fetch: (url, init) => fetch(url, init),
       sources: options.sources,
       timeouts: downloadTimeouts(context),
