@@ -1,4 +1,6 @@
-import { basename, extname } from "node:path";
+import { existsSync } from "node:fs";
+import { rmdir } from "node:fs/promises";
+import { basename, dirname, extname } from "node:path";
 import { HomelabError, isHomelabError } from "../../errors/index.js";
 import type { LockFile } from "../../lock/index.js";
 import type { RenderResult } from "../../render/index.js";
@@ -59,7 +61,11 @@ export async function withEnvironmentRunLock<T>(
   work: () => Promise<T>,
   options: { readonly waitMs?: number } = {},
 ): Promise<T> {
-  const lockPath = stateLayout(environmentStateDir(context.paths, lockNameOf(environment))).runLock;
+  const stateDir = environmentStateDir(context.paths, lockNameOf(environment));
+  const lockPath = stateLayout(stateDir).runLock;
+  // Folders the lock creates are removed again if the run left nothing in them, so a refused
+  // command (bad input, a name/file mismatch) leaves no state directory behind.
+  const created = [stateDir, dirname(stateDir)].filter((dir) => !existsSync(dir));
   const lock = await acquireWaiting(
     { path: lockPath, holder: runLockHolder(context, command) },
     context,
@@ -70,6 +76,7 @@ export async function withEnvironmentRunLock<T>(
     return await work();
   } finally {
     await lock.release();
+    for (const dir of created) await rmdir(dir).catch(() => undefined); // fails while not empty
   }
 }
 
