@@ -35,6 +35,11 @@ export interface SessionOptions {
   readonly tofu: string | undefined;
   readonly command: string;
   readonly render?: RenderStepOptions;
+  /**
+   * Runs holding the run lock, before the render: what it returns is added to `render` for
+   * the render and every re-render (`homelab upgrade` decides its lock proposal here).
+   */
+  readonly prepare?: () => Promise<RenderStepOptions>;
 }
 
 /**
@@ -109,7 +114,11 @@ export async function withSession<T>(
   beforeWork?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
   return withEnvironmentRunLock(context, options.environment, options.command, async () => {
-    const renderOptions = { ...options.render, nameMismatch: nameMismatchMode(options.command) };
+    const renderOptions: RenderStepOptions = {
+      ...options.render,
+      nameMismatch: nameMismatchMode(options.command),
+      ...(options.prepare ? await options.prepare() : {}),
+    };
     const rendered = await renderStep(context, options.environment, renderOptions);
     const { render, lock: lockFile } = rendered;
     if (beforeWork) await beforeWork(rendered);
