@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createNodeRenderer, type FirstBoot, type RenderedNodeConfig } from "../../src/nodes/index.js";
 import { applyIgnition } from "../support/ignition.js";
+import { describeWithTools, IGNITION_TOOLS, type RealToolName, toolPath } from "../support/real-tools.js";
 import {
   type ArtifactServer,
   type RenderedEnvironment,
@@ -22,21 +23,10 @@ import {
  * scratch root's /var/lib is bind-mounted over the host's (`unshare -m`, as root).
  */
 
-const SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze";
+const TOOLS: readonly RealToolName[] = ["root", ...IGNITION_TOOLS, "systemd-analyze", "unshare", "mount"];
 let server: ArtifactServer;
 let production: RenderedEnvironment;
 let development: RenderedEnvironment;
-
-beforeAll(async () => {
-  if (spawnSync(SYSTEMD_ANALYZE, ["--version"]).status !== 0)
-    throw new Error("systemd-analyze is missing: apt-get install -y systemd");
-  server = await startArtifactServer();
-  const binary = { url: server.url, sha256: server.sha256 };
-  production = await renderEnvironment("production", binary);
-  development = await renderEnvironment("development", binary);
-});
-
-afterAll(() => server?.close());
 
 function machine(rendered: RenderedEnvironment, node: string, firstBoot: FirstBoot): RenderedNodeConfig {
   const render = createNodeRenderer(rendered.plan, rendered.inputs);
@@ -59,7 +49,7 @@ function verifyUnits(root: string, units: readonly string[]): string {
     chmodSync(join(root, tool), 0o755);
   }
   const run = spawnSync(
-    SYSTEMD_ANALYZE,
+    toolPath("systemd-analyze"),
     ["verify", `--root=${root}`, ...units.map((unit) => `/etc/systemd/system/${unit}`)],
     { encoding: "utf8" },
   );
@@ -74,14 +64,16 @@ function verifyUnits(root: string, units: readonly string[]): string {
 function conditionHolds(root: string, condition: string): boolean {
   mkdirSync(join(root, "var/lib"), { recursive: true });
   const run = spawnSync(
-    "unshare",
+    toolPath("unshare"),
     [
       "-m",
       "sh",
       "-c",
-      `mount --bind "$1" /var/lib && exec ${SYSTEMD_ANALYZE} condition "$2"`,
+      `"$1" --bind "$2" /var/lib && exec "$3" condition "$4"`,
       "sh",
+      toolPath("mount"),
       join(root, "var/lib"),
+      toolPath("systemd-analyze"),
       condition,
     ],
     { encoding: "utf8" },
@@ -91,7 +83,16 @@ function conditionHolds(root: string, condition: string): boolean {
   return run.status === 0;
 }
 
-describe("rebuilt machines, applied by the real Ignition", () => {
+describeWithTools(TOOLS, "rebuilt machines, applied by the real Ignition", () => {
+  beforeAll(async () => {
+    server = await startArtifactServer();
+    const binary = { url: server.url, sha256: server.sha256 };
+    production = await renderEnvironment("production", binary);
+    development = await renderEnvironment("development", binary);
+  });
+
+  afterAll(() => server?.close());
+
   it("a rebuilt first server joins through the registration address, keeping its identity", () => {
     const config = machine(production, "k3s-prod-server-1", { kind: "join" });
     const { root } = applyIgnition(config.ignition);
