@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createNodeRenderer, type FirstBoot, type RenderedNodeConfig } from "../../src/nodes/index.js";
 import { applyIgnition } from "../support/ignition.js";
-import { conditionHolds, requireSystemdAnalyze, verifyUnits } from "../support/systemd.js";
+import { describeWithTools, IGNITION_TOOLS, type RealToolName } from "../support/real-tools.js";
+import { conditionHolds, verifyUnits } from "../support/systemd.js";
 import {
   type ArtifactServer,
   type RenderedEnvironment,
@@ -22,19 +23,10 @@ import {
  * scratch root's /var/lib is bind-mounted over the host's (`unshare -m`, as root).
  */
 
+const TOOLS: readonly RealToolName[] = ["root", ...IGNITION_TOOLS, "systemd-analyze", "unshare", "mount"];
 let server: ArtifactServer;
 let production: RenderedEnvironment;
 let development: RenderedEnvironment;
-
-beforeAll(async () => {
-  requireSystemdAnalyze();
-  server = await startArtifactServer();
-  const binary = { url: server.url, sha256: server.sha256 };
-  production = await renderEnvironment("production", binary);
-  development = await renderEnvironment("development", binary);
-});
-
-afterAll(() => server?.close());
 
 function machine(rendered: RenderedEnvironment, node: string, firstBoot: FirstBoot): RenderedNodeConfig {
   const render = createNodeRenderer(rendered.plan, rendered.inputs);
@@ -46,7 +38,16 @@ function machine(rendered: RenderedEnvironment, node: string, firstBoot: FirstBo
 const text = (root: string, path: string) => readFileSync(join(root, path), "utf8");
 const mode = (root: string, path: string) => statSync(join(root, path)).mode & 0o7777;
 
-describe("rebuilt machines, applied by the real Ignition", () => {
+describeWithTools(TOOLS, "rebuilt machines, applied by the real Ignition", () => {
+  beforeAll(async () => {
+    server = await startArtifactServer();
+    const binary = { url: server.url, sha256: server.sha256 };
+    production = await renderEnvironment("production", binary);
+    development = await renderEnvironment("development", binary);
+  });
+
+  afterAll(() => server?.close());
+
   it("a rebuilt first server joins through the registration address, keeping its identity", () => {
     const config = machine(production, "k3s-prod-server-1", { kind: "join" });
     const { root } = applyIgnition(config.ignition);

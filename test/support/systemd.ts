@@ -1,20 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { toolPath } from "./real-tools.js";
 
 /**
  * systemd's own tools on units the real Ignition wrote to a scratch root (Debian's `systemd`):
  * `systemd-analyze verify` against the root, and `systemd-analyze condition` evaluated with the
  * root's /var/lib bind-mounted over the host's in a private mount namespace (`unshare -m`, as
  * root), so that a `ConditionPathExists=` on /var/lib sees the scratch root's files.
+ * Suites using these declare "systemd-analyze" (and for conditions "root", "unshare", "mount")
+ * with describeWithTools (real-tools.ts).
  */
-
-export const SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze";
-
-export function requireSystemdAnalyze(): void {
-  if (spawnSync(SYSTEMD_ANALYZE, ["--version"]).status !== 0)
-    throw new Error("systemd-analyze is missing: apt-get install -y systemd");
-}
 
 /**
  * The units Ignition wrote, verified by systemd against the scratch root (binaries included).
@@ -30,7 +26,7 @@ export function verifyUnits(root: string, units: readonly string[]): string {
     chmodSync(join(root, tool), 0o755);
   }
   const run = spawnSync(
-    SYSTEMD_ANALYZE,
+    toolPath("systemd-analyze"),
     ["verify", `--root=${root}`, ...units.map((unit) => `/etc/systemd/system/${unit}`)],
     { encoding: "utf8" },
   );
@@ -47,14 +43,16 @@ export function verifyUnits(root: string, units: readonly string[]): string {
 export function conditionHolds(root: string, condition: string): boolean {
   mkdirSync(join(root, "var/lib"), { recursive: true });
   const run = spawnSync(
-    "unshare",
+    toolPath("unshare"),
     [
       "-m",
       "sh",
       "-c",
-      `mount --bind "$1" /var/lib && exec ${SYSTEMD_ANALYZE} condition "$2"`,
+      `"$1" --bind "$2" /var/lib && exec "$3" condition "$4"`,
       "sh",
+      toolPath("mount"),
       join(root, "var/lib"),
+      toolPath("systemd-analyze"),
       condition,
     ],
     { encoding: "utf8" },
