@@ -167,6 +167,14 @@ describe("planUpgrade: k3s", () => {
       /github\.com\/k3s-io\/k3s\/releases/,
     ],
     [
+      "far ahead: the skipped minors as a range, not a list",
+      { k3s: "v1.99.0+k3s1" },
+      {},
+      "upgrade-skips-minor",
+      /would skip Kubernetes 1\.35 to 1\.98 \(64 minor versions\)$/,
+      /upgrade to 1\.35 first/,
+    ],
+    [
       "a patch back without --allow-downgrade",
       { k3s: "v1.34.2+k3s1" },
       {},

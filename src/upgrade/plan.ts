@@ -131,7 +131,7 @@ function planK3s(inputs: UpgradeInputs, notes: string[]): ComponentChange {
       const suggestion = newestOfMinor(inputs.pins.knownK3s, target.major, between[0]!);
       throw new HomelabError(
         "upgrade-skips-minor",
-        `k3s ${version.text} (${node}) → ${target.text} would skip Kubernetes ${between.map((m) => `${target.major}.${m}`).join(", ")}`,
+        `k3s ${version.text} (${node}) → ${target.text} would skip Kubernetes ${skippedMinors(target.major, between)}`,
         {
           where: lockPath(inputs, "k3s"),
           fix:
@@ -292,4 +292,10 @@ function keptFlatcar(
     return current.flatcar;
   }
   return undefined;
+}
+
+/** "1.34, 1.35", or "1.35 to 1.98 (64 minor versions)" when listing them all would drown the message. */
+function skippedMinors(major: number, minors: readonly number[]): string {
+  if (minors.length <= 3) return minors.map((minor) => `${major}.${minor}`).join(", ");
+  return `${major}.${minors[0]} to ${major}.${minors[minors.length - 1]} (${minors.length} minor versions)`;
 }
