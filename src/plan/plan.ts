@@ -500,7 +500,7 @@ function checkUpdates(environment: Environment, problem: Report): void {
     problem(
       "env-invalid",
       ["updates", "window", "length"],
-      `updates.window: ${schedule.problem}`,
+      schedule.problem,
       'Give a window from 1m to 24h, e.g. { start: "Sun 03:00", length: "3h" }; omit it to allow reboots at any time.',
     );
   }
