@@ -88,7 +88,7 @@ function planK3s(inputs: UpgradeInputs, notes: string[]): ComponentChange {
   const { environment, request, current } = inputs;
   const explicit = request.k3s !== undefined;
   const asked = request.k3s ?? inputs.pins.k3s;
-  const wanted = keptK3s(inputs, asked, explicit, notes) ?? asked;
+  const wanted = keptVersion(inputs, k3sComponent(inputs), asked, explicit, notes) ?? asked;
   const target = parseK3sVersion(wanted);
   if (!target) {
     throw new HomelabError("upgrade-version-unknown", `${JSON.stringify(wanted)} is not a k3s version`, {
@@ -171,38 +171,75 @@ function planK3s(inputs: UpgradeInputs, notes: string[]): ComponentChange {
   return { from: current.k3s, to: target.text, direction: "none" };
 }
 
+/** What differs between k3s and Flatcar when deciding which version to keep. */
+interface Component {
+  readonly label: "k3s" | "Flatcar";
+  readonly field: "k3s.version" | "flatcar.version";
+  readonly what: "version" | "release";
+  readonly pinned: string | undefined;
+  readonly current: string;
+  /** Whether `a` is older than `b`; undefined when either does not parse. */
+  readonly older: (a: string, b: string) => boolean | undefined;
+}
+
+function k3sComponent(inputs: UpgradeInputs): Component {
+  return {
+    label: "k3s",
+    field: "k3s.version",
+    what: "version",
+    pinned: inputs.environment.k3s.version,
+    current: inputs.current.k3s,
+    older: (a, b) => {
+      const [x, y] = [parseK3sVersion(a), parseK3sVersion(b)];
+      return x && y ? compareK3s(x, y) < 0 : undefined;
+    },
+  };
+}
+
+function flatcarComponent(inputs: UpgradeInputs): Component {
+  return {
+    label: "Flatcar",
+    field: "flatcar.version",
+    what: "release",
+    pinned: inputs.environment.flatcar.version,
+    current: inputs.current.flatcar,
+    older: (a, b) => {
+      const [x, y] = [parseFlatcarVersion(a), parseFlatcarVersion(b)];
+      return x && y ? compareFlatcar(x, y) < 0 : undefined;
+    },
+  };
+}
+
 /**
  * The version to stay at instead of `asked`, when no version was asked for and `asked` (homelab's
  * pin) does not apply: the environment file pins its own, or the environment is newer already.
- * An explicit `--k3s` that contradicts the environment file's pin is refused.
+ * An explicit version that contradicts the environment file's pin is refused.
  */
-function keptK3s(
+function keptVersion(
   inputs: UpgradeInputs,
+  component: Component,
   asked: string,
   explicit: boolean,
   notes: string[],
 ): string | undefined {
-  const { environment, current } = inputs;
-  const pinned = environment.k3s.version;
+  const { label, field, pinned, current } = component;
   if (pinned !== undefined && pinned !== asked) {
     if (explicit) {
       throw new HomelabError(
         "upgrade-pinned",
-        `${inputs.environmentFile} pins k3s.version to ${pinned}; homelab upgrade changes only ${inputs.lockFile}`,
+        `${inputs.environmentFile} pins ${field} to ${pinned}; homelab upgrade changes only ${inputs.lockFile}`,
         {
-          where: { file: inputs.environmentFile, path: "k3s.version" },
-          fix: `Remove k3s.version from ${inputs.environmentFile} (the lock file then holds the version) and run the upgrade again, or change the pin there and run \`homelab lock ${environment.name} --update\` and \`homelab apply ${environment.name}\`.`,
+          where: { file: inputs.environmentFile, path: field },
+          fix: `Remove ${field} from ${inputs.environmentFile} (the lock file then holds the ${component.what}) and run the upgrade again, or change the pin there and run \`homelab lock ${inputs.environment.name} --update\` and \`homelab apply ${inputs.environment.name}\`.`,
         },
       );
     }
-    notes.push(`k3s stays at ${pinned}: ${inputs.environmentFile} pins it (k3s.version)`);
+    notes.push(`${label} stays at ${pinned}: ${inputs.environmentFile} pins it (${field})`);
     return pinned;
   }
-  const target = parseK3sVersion(asked);
-  const from = parseK3sVersion(current.k3s);
-  if (!explicit && target && from && compareK3s(target, from) < 0) {
-    notes.push(`k3s stays at ${current.k3s}: it is newer than homelab's pin ${asked}`);
-    return current.k3s;
+  if (!explicit && component.older(asked, current) === true) {
+    notes.push(`${label} stays at ${current}: it is newer than homelab's pin ${asked}`);
+    return current;
   }
   return undefined;
 }
@@ -224,7 +261,9 @@ function planFlatcar(inputs: UpgradeInputs, notes: string[]): ComponentChange {
   if (asked === undefined)
     notes.push(`Flatcar stays at ${current.flatcar}: homelab pins no release for the ${channel} channel`);
   const wanted =
-    asked === undefined ? current.flatcar : (keptFlatcar(inputs, asked, explicit, notes) ?? asked);
+    asked === undefined
+      ? current.flatcar
+      : (keptVersion(inputs, flatcarComponent(inputs), asked, explicit, notes) ?? asked);
   const target = parseFlatcarVersion(wanted);
   if (!target) {
     throw new HomelabError("upgrade-version-unknown", `${JSON.stringify(wanted)} is not a Flatcar version`, {
@@ -260,38 +299,6 @@ function planFlatcar(inputs: UpgradeInputs, notes: string[]): ComponentChange {
     return { from: current.flatcar, to: target.text, direction: "upgrade" };
   if (explicit || request.k3s === undefined) notes.push(`Flatcar is at ${target.text} already`);
   return { from: current.flatcar, to: target.text, direction: "none" };
-}
-
-/** As `keptK3s`, for Flatcar. */
-function keptFlatcar(
-  inputs: UpgradeInputs,
-  asked: string,
-  explicit: boolean,
-  notes: string[],
-): string | undefined {
-  const { environment, current } = inputs;
-  const pinned = environment.flatcar.version;
-  if (pinned !== undefined && pinned !== asked) {
-    if (explicit) {
-      throw new HomelabError(
-        "upgrade-pinned",
-        `${inputs.environmentFile} pins flatcar.version to ${pinned}; homelab upgrade changes only ${inputs.lockFile}`,
-        {
-          where: { file: inputs.environmentFile, path: "flatcar.version" },
-          fix: `Remove flatcar.version from ${inputs.environmentFile} (the lock file then holds the release) and run the upgrade again, or change the pin there and run \`homelab lock ${environment.name} --update\` and \`homelab apply ${environment.name}\`.`,
-        },
-      );
-    }
-    notes.push(`Flatcar stays at ${pinned}: ${inputs.environmentFile} pins it (flatcar.version)`);
-    return pinned;
-  }
-  const target = parseFlatcarVersion(asked);
-  const from = parseFlatcarVersion(current.flatcar);
-  if (!explicit && target && from && compareFlatcar(target, from) < 0) {
-    notes.push(`Flatcar stays at ${current.flatcar}: it is newer than homelab's pin ${asked}`);
-    return current.flatcar;
-  }
-  return undefined;
 }
 
 /** "1.34, 1.35", or "1.35 to 1.98 (64 minor versions)" when listing them all would drown the message. */
