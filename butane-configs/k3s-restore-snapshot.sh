@@ -39,5 +39,6 @@ fi
 
 echo "k3s-restore-snapshot: restoring the snapshot $expected"
 "$k3s" server --cluster-reset --cluster-reset-restore-path="$snapshot"
-rm -f "$snapshot" "$snapshot.ready"
+# The marker goes first: a marker never outlives its snapshot, even if the machine stops here.
+rm -f "$snapshot.ready" "$snapshot"
 echo "k3s-restore-snapshot: restored; k3s starts from the restored data"

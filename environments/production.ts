@@ -20,6 +20,7 @@ export default {
   agents: { count: 3, vcpu: 2, memoryMiB: 4096, diskGiB: 40 },
   ssh: { authorizedKeys: [] },
   flatcar: { channel: "stable" },
-  // Servers reboot for updates one window a week; etcd keeps quorum with one server down.
+  // Flatcar updates: kured reboots one node at a time, drained, Sundays 03:00–06:00 UTC; with
+  // one server down at a time, etcd keeps its quorum.
   updates: { strategy: "reboot", window: { start: "Sun 03:00", length: "3h" } },
 } satisfies EnvironmentInput;

@@ -6,7 +6,7 @@ import { validateDuplicates, validateIgnition } from "./ignition/validate.js";
 import { field, STRING, struct } from "./schema/types.js";
 import { runChecks, unusedKeys } from "./schema/walk.js";
 import { findSpecVersion, type SpecVersion } from "./variants/index.js";
-import { GoYamlDecoder, YamlDecodeFailure } from "./yaml/decode.js";
+import { type DecodedStruct, GoYamlDecoder, YamlDecodeFailure } from "./yaml/decode.js";
 import type { YamlNode } from "./yaml/node.js";
 import { parseYaml } from "./yaml/parse.js";
 
@@ -85,7 +85,7 @@ export function compileStages(source: string, options: LocalFileOptions): Compil
 
   // Stage 1: read variant and version only (config.TranslateBytes).
   const probe = new GoYamlDecoder();
-  let common: { version?: unknown; variant?: unknown };
+  let common: DecodedStruct;
   try {
     common = probe.decodeStruct(root, commonFields);
   } catch (error) {

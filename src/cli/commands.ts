@@ -68,6 +68,14 @@ export const COMMANDS: readonly (StandardCommandEntry | RawCommandEntry)[] = [
   },
   {
     kind: "standard",
+    name: "upgrade",
+    group: "cluster",
+    summary:
+      "Move k3s and/or Flatcar to new releases in homelab.lock.json (skew rules enforced), then roll them",
+    load: async () => (await import("./commands/upgrade/index.js")).default,
+  },
+  {
+    kind: "standard",
     name: "backup",
     group: "cluster",
     summary:

@@ -115,7 +115,11 @@ export async function runDoctor(plan: DoctorPlan, options: RunDoctorOptions): Pr
     );
     // The machine that runs homelab, once: OpenTofu, SSH keys, its cache's disk, the provider.
     const first = contexts[0]!;
-    const once = await Promise.all([checkSsh(first), checkDiskSpace(first), checkProvider(options.provider, tofu)]);
+    const once = await Promise.all([
+      checkSsh(first),
+      checkDiskSpace(first),
+      checkProvider(options.provider, tofu),
+    ]);
     checks = [checkTofuBinary(tofu), ...perHost.flat(), ...once];
   }
   // The CLI's user: root runs the commands without `sudo` (a root shell may not even have it).

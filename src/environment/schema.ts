@@ -235,15 +235,23 @@ export const FlatcarSchema = z.strictObject({
     .describe("pinned Flatcar version; default homelab's pin for the channel"),
 });
 
+/**
+ * Flatcar updates. Every node downloads and stages updates by itself (update-engine); what
+ * changes is who reboots into them. Flatcar's own reboot manager is always off (update.conf
+ * `REBOOT_STRATEGY=off`, locksmithd masked); with "reboot", kured — installed by k3s on every
+ * server — reboots one node at a time cluster-wide, drained first, inside `window` (src/reboots).
+ */
 export const UpdatesSchema = z.strictObject({
   strategy: z
     .enum(["reboot", "off"], {
       error:
-        'expected "reboot" or "off" (locksmithd\'s "etcd-lock" needs an etcd it can reach, which k3s\'s embedded etcd is not)',
+        'expected "reboot" (kured reboots one node at a time, drained, inside the window) or "off" (no reboots)',
     })
     .default("reboot")
     .describe(
-      "what Flatcar does after staging an update (update.conf REBOOT_STRATEGY): reboot (inside `window` if set) or off",
+      "who reboots nodes into staged Flatcar updates: reboot = kured, one node at a time cluster-wide, drained first, " +
+        "inside `window`; off = nobody (updates still download and take effect at the next reboot of any kind). " +
+        "Flatcar's own reboot manager (locksmithd) is off either way",
     ),
   window: z
     .strictObject({
@@ -252,11 +260,17 @@ export const UpdatesSchema = z.strictObject({
         .regex(
           /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):[0-5]\d$/,
           'expected a day and time such as "Sun 04:00"',
-        ),
-      length: z.string().regex(/^\d+[hm]$/, 'expected a duration such as "1h" or "30m"'),
+        )
+        .describe("day and time the window opens, in UTC (nodes run on UTC), e.g. Sun 03:00"),
+      length: z
+        .string()
+        .regex(/^\d+[hm]$/, 'expected a duration such as "1h" or "30m"')
+        .describe("how long it stays open, 1m to 24h, e.g. 3h; it may cross midnight"),
     })
     .optional()
-    .describe("maintenance window for update reboots; omit to reboot whenever an update is ready"),
+    .describe(
+      "weekly window, in UTC, inside which kured may start a node's reboot (one node at a time); omit to reboot whenever an update is staged",
+    ),
 });
 
 const K3sValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())], {

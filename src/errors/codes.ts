@@ -101,6 +101,13 @@ export const ERROR_CODES = {
   interrupted: "The command was interrupted",
   "migration-required": "The environment was created by an earlier homelab and must be moved, not rolled",
 
+  // Upgrades
+  "upgrade-skips-minor": "An upgrade would skip a Kubernetes minor version",
+  "upgrade-downgrade": "An upgrade would go back to an older release",
+  "upgrade-version-unknown": "The version to upgrade to is not a release homelab can find",
+  "upgrade-pinned": "The environment file pins the version an upgrade would change",
+  "upgrade-roll-pending": "An unfinished roll hides which k3s a node runs",
+
   // Snapshots, backup and restore
   "snapshot-failed": "An etcd snapshot could not be taken or stored",
   "snapshot-invalid": "An etcd snapshot is damaged or does not match its record",

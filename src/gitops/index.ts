@@ -17,6 +17,7 @@ export {
   type FluxRelease,
   fluxInstallManifestUrl,
 } from "./flux-release.js";
+export { type FluxHandover, fluxHandover, gitopsBootstrapMachine, HANDOVER_PATHS } from "./handover.js";
 export { knownHostsFor, WELL_KNOWN_HOST_KEYS } from "./known-hosts.js";
 export { parseRepositoryUrl } from "./repository-url.js";
 export { defaultSyncPath, type GitopsSettings, needsDeployKey, resolveGitopsSettings } from "./settings.js";

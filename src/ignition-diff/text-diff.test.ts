@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { itWithTools, toolPath } from "../../test/support/real-tools.js";
 import { CHANGED_SECRET_MASK, maskedLines, SECRET_MASK, type SecretRange } from "./mask.js";
 import { unifiedDiff, unifiedDiffText } from "./text-diff.js";
 
@@ -22,14 +23,13 @@ function applyWithGnuPatch(before: string, patch: string): string {
   writeFileSync(join(dir, "file"), before);
   writeFileSync(join(dir, "change.patch"), patch);
   const run = spawnSync(
-    "patch",
+    toolPath("patch"),
     ["--quiet", "--batch", "--no-backup-if-mismatch", "-F0", "file", "change.patch"],
     {
       cwd: dir,
       encoding: "utf8",
     },
   );
-  if (run.error) throw new Error("GNU patch is missing: apt-get install -y patch");
   expect(run.status, `${run.stdout}${run.stderr}\n${patch}`).toBe(0);
   return readFileSync(join(dir, "file"), "utf8");
 }
@@ -38,11 +38,14 @@ function gnuDiff(before: string, after: string): string {
   const dir = mkdtempSync(join(tmpdir(), "ignition-diff-diff-"));
   writeFileSync(join(dir, "before"), before);
   writeFileSync(join(dir, "after"), after);
-  const run = spawnSync("diff", ["-u", "--label", "a/file", "--label", "b/file", "before", "after"], {
-    cwd: dir,
-    encoding: "utf8",
-  });
-  if (run.error) throw new Error("GNU diff is missing: apt-get install -y diffutils");
+  const run = spawnSync(
+    toolPath("diff"),
+    ["-u", "--label", "a/file", "--label", "b/file", "before", "after"],
+    {
+      cwd: dir,
+      encoding: "utf8",
+    },
+  );
   return run.stdout;
 }
 
@@ -68,29 +71,37 @@ describe("unified diffs", () => {
     ["final newline added", "1\n2", "1\n2\n"],
   ];
 
-  it.each(edits)("%s: the same patch as diff -u, and GNU patch applies it", (_name, before, after) => {
-    const diff = patchOf(before, after);
-    expect(diff).toBeDefined();
-    const patch = `${unifiedDiffText(diff!).join("\n")}\n`;
-    expect(patch).toBe(gnuDiff(before, after));
-    expect(applyWithGnuPatch(before, patch)).toBe(after);
-  });
+  for (const [name, before, after] of edits) {
+    itWithTools(["diff", "patch"], `${name}: the same patch as diff -u, and GNU patch applies it`, () => {
+      const diff = patchOf(before, after);
+      expect(diff).toBeDefined();
+      const patch = `${unifiedDiffText(diff!).join("\n")}\n`;
+      expect(patch).toBe(gnuDiff(before, after));
+      expect(applyWithGnuPatch(before, patch)).toBe(after);
+    });
+  }
 
-  it("any edit: GNU patch turns the old text into the new one with homelab's patch", () => {
-    const line = fc.constantFrom("a", "b", "c", "server: x", "", "  indented", "[Service]");
-    const text = fc.array(line, { maxLength: 30 }).map((items) => items.map((item) => `${item}\n`).join(""));
-    fc.assert(
-      fc.property(text, text, (before, after) => {
-        const diff = patchOf(before, after);
-        if (before === after) {
-          expect(diff).toBeUndefined();
-          return;
-        }
-        expect(applyWithGnuPatch(before, `${unifiedDiffText(diff!).join("\n")}\n`)).toBe(after);
-      }),
-      { numRuns: 60 },
-    );
-  });
+  itWithTools(
+    ["patch"],
+    "any edit: GNU patch turns the old text into the new one with homelab's patch",
+    () => {
+      const line = fc.constantFrom("a", "b", "c", "server: x", "", "  indented", "[Service]");
+      const text = fc
+        .array(line, { maxLength: 30 })
+        .map((items) => items.map((item) => `${item}\n`).join(""));
+      fc.assert(
+        fc.property(text, text, (before, after) => {
+          const diff = patchOf(before, after);
+          if (before === after) {
+            expect(diff).toBeUndefined();
+            return;
+          }
+          expect(applyWithGnuPatch(before, `${unifiedDiffText(diff!).join("\n")}\n`)).toBe(after);
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
 
   it("counts a masked multi-line secret once in the shown lines but by its real lines in hunk headers", () => {
     const before = "a\n-----BEGIN KEY\nXXXX\nYYYY\n-----END\nz\n";

@@ -38,6 +38,10 @@ describe("checkK3sConfig (flags of k3s v1.34.10+k3s1)", () => {
     ["server", { "etcd-snapshot-retention": "five" }, /expects an integer/],
     ["server", { "flannel-backend": ["vxlan", "host-gw"] }, /cannot be repeated/],
     ["agent", { "node-name": ["a", "b"] }, /cannot be repeated/],
+    // Names of Object.prototype's members are not flags.
+    ["server", { constructor: 1 }, /not a k3s server option/],
+    ["agent", { toString: "x" }, /not a k3s agent option/],
+    ["server", { hasOwnProperty: true }, /not a k3s server option/],
   ] as const)("refuses an invalid %s config %#", (role, config, message) => {
     const problems = checkK3sConfig(role, config);
     expect(problems).toHaveLength(1);

@@ -48,8 +48,11 @@ export interface K3sKeyProblem {
 /** The flag a config key names for a role (after removing one `+` suffix and resolving aliases). */
 export function k3sFlagFor(role: K3sRole, key: string): { name: string; facts: FlagFacts } | undefined {
   const base = key.endsWith("+") ? key.slice(0, -1) : key;
-  const name = FLAGS.aliases[role][base] ?? base;
-  const facts = FLAGS[role][name];
+  // Own properties only: a key such as `constructor` must not find Object.prototype's.
+  const aliases = FLAGS.aliases[role];
+  const name = Object.hasOwn(aliases, base) ? (aliases[base] ?? base) : base;
+  const flags = FLAGS[role];
+  const facts = Object.hasOwn(flags, name) ? flags[name] : undefined;
   return facts ? { name, facts } : undefined;
 }
 

@@ -25,8 +25,14 @@ export {
 } from "./schema.js";
 export {
   type LockSources,
+  lockedFlatcarRelease,
+  lockedK3sRelease,
+  type NotFound,
+  offlineFlatcarRelease,
+  offlineK3sRelease,
   offlineLockedEnvironment,
   parseK3sChecksums,
+  type ReleaseLookup,
   type UpdateLockOptions,
   updateLockedEnvironment,
 } from "./update.js";

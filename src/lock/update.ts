@@ -2,7 +2,7 @@ import type { Environment } from "../environment/schema.js";
 import { HomelabError } from "../errors/index.js";
 import { parseDigests, verifyDigests } from "../image/digests.js";
 import { type DownloadTimeouts, describeFetchError, type Fetch, TimedRequest } from "../image/download.js";
-import { flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
+import { FLATCAR_SIGNING_KEY_FINGERPRINT, flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
 import { parseSigningKeys } from "../image/signing-key.js";
 import { K3S_AIRGAP_IMAGES_FILE, k3sAirgapImagesUrl, k3sBinaryUrl } from "../pins/index.js";
 import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
@@ -42,7 +42,15 @@ export function parseK3sChecksums(text: string, file = "k3s"): string | undefine
 /** Checksum and DIGESTS files are a few kilobytes; more is not one of them. */
 const MAX_METADATA_BYTES = 1024 * 1024;
 
-async function fetchText(fetch: Fetch, url: string, timeouts?: DownloadTimeouts): Promise<string> {
+/** What to throw when a release's metadata does not exist (HTTP 404): an unknown version. */
+export type NotFound = (url: string) => HomelabError;
+
+async function fetchText(
+  fetch: Fetch,
+  url: string,
+  timeouts?: DownloadTimeouts,
+  notFound?: NotFound,
+): Promise<string> {
   const timed = new TimedRequest(timeouts);
   const unreachable = (error: unknown) =>
     new HomelabError(
@@ -64,6 +72,7 @@ async function fetchText(fetch: Fetch, url: string, timeouts?: DownloadTimeouts)
     timed.receiving();
     if (!response.ok) {
       await response.body?.cancel();
+      if (response.status === 404 && notFound) throw notFound(url);
       throw new HomelabError("lock-update-failed", `${url} answered HTTP ${response.status}`, {
         fix:
           response.status === 404
@@ -98,11 +107,133 @@ async function fetchText(fetch: Fetch, url: string, timeouts?: DownloadTimeouts)
   }
 }
 
+/** Where a release's metadata is read from and how it is checked (the parts of UpdateLockOptions each needs). */
+export interface ReleaseLookup {
+  readonly fetch: Fetch;
+  readonly sources?: LockSources;
+  readonly pins?: HomelabPins;
+  /** Request and idle timeouts of each metadata download (defaults: 30 s and 60 s). */
+  readonly timeouts?: DownloadTimeouts;
+  /** Called for a 404: the version does not exist (default: `lock-update-failed`). */
+  readonly notFound?: NotFound;
+}
+
+/**
+ * The k3s artifacts of a release from its `sha256sum-amd64.txt`: the binary's sha256 (the `k3s`
+ * line) and, with `airgapImages`, the air-gap image archive's; each refused when it contradicts
+ * the hash homelab ships for that version.
+ * @throws HomelabError `lock-update-failed`
+ */
+export async function lockedK3sRelease(
+  version: string,
+  options: ReleaseLookup & { readonly airgapImages: boolean },
+): Promise<LockedEnvironment["k3s"]> {
+  const pins = options.pins ?? BUILTIN_PINS;
+  const k3sBase = (options.sources?.k3sBaseUrl ?? K3S_RELEASES).replace(/\/+$/, "");
+  const checksumsUrl = `${k3sBase}/${encodeURIComponent(version)}/sha256sum-amd64.txt`;
+  const checksums = await fetchText(options.fetch, checksumsUrl, options.timeouts, options.notFound);
+  const sha256 = parseK3sChecksums(checksums);
+  if (!sha256) {
+    throw new HomelabError("lock-update-failed", `${checksumsUrl} has no line for the k3s binary`, {
+      fix: "Check the k3s version; the lock file was not changed.",
+    });
+  }
+  const pinned = pins.k3sBinaries[version];
+  if (pinned && pinned.sha256 !== sha256) {
+    throw new HomelabError(
+      "lock-update-failed",
+      `the published sha256 of k3s ${version} (${sha256}) differs from the one homelab ships (${pinned.sha256})`,
+      {
+        fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
+      },
+    );
+  }
+
+  let airgapImages: { url: string; sha256: string } | undefined;
+  if (options.airgapImages) {
+    const published = parseK3sChecksums(checksums, K3S_AIRGAP_IMAGES_FILE);
+    if (!published) {
+      throw new HomelabError(
+        "lock-update-failed",
+        `${checksumsUrl} has no line for ${K3S_AIRGAP_IMAGES_FILE}`,
+        {
+          fix: "Check the k3s version, or set artifacts.airgapImages: false; the lock file was not changed.",
+        },
+      );
+    }
+    const pinnedImages = pins.k3sAirgapImages?.[version];
+    if (pinnedImages && pinnedImages.sha256 !== published) {
+      throw new HomelabError(
+        "lock-update-failed",
+        `the published sha256 of ${K3S_AIRGAP_IMAGES_FILE} for k3s ${version} (${published}) differs from the one homelab ships (${pinnedImages.sha256})`,
+        {
+          fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
+        },
+      );
+    }
+    airgapImages = { url: k3sAirgapImagesUrl(version), sha256: published };
+  }
+  return {
+    version,
+    binary: { url: k3sBinaryUrl(version), sha256 },
+    ...(airgapImages ? { airgapImages } : {}),
+  };
+}
+
+/**
+ * The Flatcar image of a release: its sha512 from the release's DIGESTS, whose OpenPGP
+ * signature must verify with the shipped Flatcar key.
+ * @throws HomelabError `lock-update-failed`
+ */
+export async function lockedFlatcarRelease(
+  channel: Environment["flatcar"]["channel"],
+  version: string,
+  options: ReleaseLookup & { readonly signingKeys: string; readonly now: () => Date },
+): Promise<LockedEnvironment["flatcar"]> {
+  const flatcarBase = options.sources?.flatcarBaseUrl?.replace("{channel}", channel);
+  const fetchUrls = flatcarImageUrls(flatcarReleaseUrl(channel, version, flatcarBase));
+  const keys = await parseSigningKeys(options.signingKeys);
+  const signatureText = await fetchText(
+    options.fetch,
+    fetchUrls.digestsSignatureUrl,
+    options.timeouts,
+    options.notFound,
+  );
+  const clearSigned = signatureText.includes("-----BEGIN PGP SIGNED MESSAGE-----");
+  const digestsText = clearSigned
+    ? undefined
+    : await fetchText(options.fetch, fetchUrls.digestsUrl, options.timeouts, options.notFound);
+  const signed = await verifyDigests({
+    signatureText,
+    digestsText,
+    keys,
+    date: options.now(),
+    label: fetchUrls.digestsUrl,
+  });
+  const sha512 = parseDigests(signed.text).get("sha512");
+  if (!sha512 || !/^[0-9a-f]{128}$/.test(sha512)) {
+    throw new HomelabError("lock-update-failed", `${fetchUrls.digestsUrl} has no SHA512 line for the image`, {
+      fix: "The lock file was not changed; the image is still verified by its signature when downloaded.",
+    });
+  }
+  const canonical = flatcarImageUrls(flatcarReleaseUrl(channel, version));
+  return {
+    channel,
+    version,
+    image: {
+      url: canonical.url,
+      signatureUrl: canonical.signatureUrl,
+      // The key that signed the DIGESTS: the shipped Flatcar key when the CLI runs this.
+      signingKeyFingerprint: signed.primaryKeyFingerprint,
+      sha512,
+    },
+  };
+}
+
 /**
  * Re-resolves an environment from the published release metadata: the versions it pins (or
- * homelab's current pins), the k3s binary's sha256 from the release's `sha256sum-amd64.txt`
- * (the `k3s` line), and the Flatcar image's sha512 from the release's DIGESTS, whose OpenPGP
- * signature must verify with the shipped Flatcar key. Nothing is written here.
+ * homelab's current pins), the k3s artifacts (`lockedK3sRelease`) and the Flatcar image
+ * (`lockedFlatcarRelease`). Nothing is written here.
  *
  * @throws HomelabError `lock-update-failed` (unreachable, missing file, bad signature, a
  *   published hash that contradicts homelab's pin).
@@ -125,92 +256,21 @@ export async function updateLockedEnvironment(
     );
   }
   const k3sVersion = environment.k3s.version ?? pins.k3sVersion;
-
-  const k3sBase = (options.sources?.k3sBaseUrl ?? K3S_RELEASES).replace(/\/+$/, "");
-  const checksumsUrl = `${k3sBase}/${encodeURIComponent(k3sVersion)}/sha256sum-amd64.txt`;
-  const checksums = await fetchText(options.fetch, checksumsUrl, options.timeouts);
-  const sha256 = parseK3sChecksums(checksums);
-  if (!sha256) {
-    throw new HomelabError("lock-update-failed", `${checksumsUrl} has no line for the k3s binary`, {
-      fix: "Check the k3s version; the lock file was not changed.",
-    });
-  }
-  const pinned = pins.k3sBinaries[k3sVersion];
-  if (pinned && pinned.sha256 !== sha256) {
-    throw new HomelabError(
-      "lock-update-failed",
-      `the published sha256 of k3s ${k3sVersion} (${sha256}) differs from the one homelab ships (${pinned.sha256})`,
-      {
-        fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
-      },
-    );
-  }
-
-  let airgapImages: { url: string; sha256: string } | undefined;
-  if (wantsAirgapImages(environment)) {
-    const published = parseK3sChecksums(checksums, K3S_AIRGAP_IMAGES_FILE);
-    if (!published) {
-      throw new HomelabError(
-        "lock-update-failed",
-        `${checksumsUrl} has no line for ${K3S_AIRGAP_IMAGES_FILE}`,
-        {
-          fix: "Check the k3s version, or set artifacts.airgapImages: false; the lock file was not changed.",
-        },
-      );
-    }
-    const pinnedImages = pins.k3sAirgapImages?.[k3sVersion];
-    if (pinnedImages && pinnedImages.sha256 !== published) {
-      throw new HomelabError(
-        "lock-update-failed",
-        `the published sha256 of ${K3S_AIRGAP_IMAGES_FILE} for k3s ${k3sVersion} (${published}) differs from the one homelab ships (${pinnedImages.sha256})`,
-        {
-          fix: "Do not trust either until you know why: compare with https://github.com/k3s-io/k3s/releases. The lock file was not changed.",
-        },
-      );
-    }
-    airgapImages = { url: k3sAirgapImagesUrl(k3sVersion), sha256: published };
-  }
-
-  const flatcarBase = options.sources?.flatcarBaseUrl?.replace("{channel}", channel);
-  const fetchUrls = flatcarImageUrls(flatcarReleaseUrl(channel, flatcarVersion, flatcarBase));
-  const keys = await parseSigningKeys(options.signingKeys);
-  const signatureText = await fetchText(options.fetch, fetchUrls.digestsSignatureUrl, options.timeouts);
-  const clearSigned = signatureText.includes("-----BEGIN PGP SIGNED MESSAGE-----");
-  const digestsText = clearSigned
-    ? undefined
-    : await fetchText(options.fetch, fetchUrls.digestsUrl, options.timeouts);
-  const signed = await verifyDigests({
-    signatureText,
-    digestsText,
-    keys,
-    date: options.now(),
-    label: fetchUrls.digestsUrl,
+  const lookup = {
+    fetch: options.fetch,
+    pins,
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+  };
+  const k3s = await lockedK3sRelease(k3sVersion, { ...lookup, airgapImages: wantsAirgapImages(environment) });
+  const flatcar = await lockedFlatcarRelease(channel, flatcarVersion, {
+    ...lookup,
+    signingKeys: options.signingKeys,
+    now: options.now,
   });
-  const sha512 = parseDigests(signed.text).get("sha512");
-  if (!sha512 || !/^[0-9a-f]{128}$/.test(sha512)) {
-    throw new HomelabError("lock-update-failed", `${fetchUrls.digestsUrl} has no SHA512 line for the image`, {
-      fix: "The lock file was not changed; the image is still verified by its signature when downloaded.",
-    });
-  }
-
-  const canonical = flatcarImageUrls(flatcarReleaseUrl(channel, flatcarVersion));
   return {
-    flatcar: {
-      channel,
-      version: flatcarVersion,
-      image: {
-        url: canonical.url,
-        signatureUrl: canonical.signatureUrl,
-        // The key that signed the DIGESTS: the shipped Flatcar key when the CLI runs this.
-        signingKeyFingerprint: signed.primaryKeyFingerprint,
-        sha512,
-      },
-    },
-    k3s: {
-      version: k3sVersion,
-      binary: { url: k3sBinaryUrl(k3sVersion), sha256 },
-      ...(airgapImages ? { airgapImages } : {}),
-    },
+    flatcar,
+    k3s,
     provider: { source: "dmacvicar/libvirt", version: pins.providerVersion },
     ...(environment.gitops ? { flux: { version: pins.fluxVersion } } : {}),
   };
@@ -256,4 +316,47 @@ export function offlineLockedEnvironment(
     );
   }
   return entry;
+}
+
+/**
+ * A k3s release from homelab's built-in pins only (no network), when homelab ships its hashes
+ * (the binary's, and the air-gap image archive's when `airgapImages`).
+ */
+export function offlineK3sRelease(
+  version: string,
+  airgapImages: boolean,
+  pins: HomelabPins = BUILTIN_PINS,
+): LockedEnvironment["k3s"] | undefined {
+  const binary = pins.k3sBinaries[version];
+  if (!binary) return undefined;
+  const images = pins.k3sAirgapImages?.[version];
+  if (airgapImages && !images) return undefined;
+  return {
+    version,
+    binary: { url: binary.url, sha256: binary.sha256 },
+    ...(airgapImages && images ? { airgapImages: { url: images.url, sha256: images.sha256 } } : {}),
+  };
+}
+
+/**
+ * A Flatcar release without the network: its canonical URLs and the shipped signing key, the
+ * sha512 only when the pins know it (the image is still verified by its signature).
+ */
+export function offlineFlatcarRelease(
+  channel: Environment["flatcar"]["channel"],
+  version: string,
+  pins: HomelabPins = BUILTIN_PINS,
+): LockedEnvironment["flatcar"] {
+  const urls = flatcarImageUrls(flatcarReleaseUrl(channel, version));
+  const sha512 = pins.flatcarSha512[`${channel}/${version}`];
+  return {
+    channel,
+    version,
+    image: {
+      url: urls.url,
+      signatureUrl: urls.signatureUrl,
+      signingKeyFingerprint: FLATCAR_SIGNING_KEY_FINGERPRINT,
+      ...(sha512 ? { sha512 } : {}),
+    },
+  };
 }

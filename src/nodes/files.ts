@@ -16,19 +16,16 @@ export function hostnameFile(node: NodePlan): string {
 }
 
 /**
- * `/etc/flatcar/update.conf`: update-engine's group (the channel) and locksmithd's reboot
- * strategy and window. Plain KEY=value lines (no comments: update-engine reads it too).
+ * `/etc/flatcar/update.conf`: update-engine's group (the channel), and locksmithd's reboot
+ * strategy, always `off`. update-engine keeps downloading and staging updates on the passive
+ * partition (flatcar-website `update-strategies.md` lines 19 and 127); the reboot that switches
+ * to one is kured's, one node at a time and drained, in the environment's window (see
+ * src/reboots) — or nobody's, with `updates.strategy: "off"`. locksmithd reads the strategy and
+ * exits when it is `off` (flatcar/locksmith v0.7.0 `locksmithctl/daemon.go` line 327); the
+ * node templates also mask it. Plain KEY=value lines (no comments: update-engine reads it too).
  */
 export function updateConf(environment: Environment): string {
-  const lines = [`GROUP=${environment.flatcar.channel}`, `REBOOT_STRATEGY=${environment.updates.strategy}`];
-  const window = environment.updates.window;
-  if (window) {
-    lines.push(
-      `LOCKSMITHD_REBOOT_WINDOW_START="${window.start}"`,
-      `LOCKSMITHD_REBOOT_WINDOW_LENGTH=${window.length}`,
-    );
-  }
-  return `${lines.join("\n")}\n`;
+  return `GROUP=${environment.flatcar.channel}\nREBOOT_STRATEGY=off\n`;
 }
 
 /** `/etc/rancher/k3s/config.yaml` as YAML 1.1-safe text (quotes "0600", "yes", "on", …). */

@@ -3,6 +3,7 @@ export { BOOTSTRAP, describeFirstBoot, type FirstBoot, JOIN, startsEtcdHere } fr
 export {
   createNodeRenderer,
   type ExtraNodeFile,
+  type ExtraNodeUnit,
   type NodeConfigInputs,
   type NodeRenderer,
   RESTORE_PATHS,
@@ -10,4 +11,10 @@ export {
   renderNodeConfigs,
 } from "./render.js";
 export { renderTemplate, type TemplateValue } from "./template.js";
-export { roleTemplate, templatesDirectory, waitForServerScript } from "./templates.js";
+export {
+  fluxHandoverScript,
+  fluxHandoverUnit,
+  roleTemplate,
+  templatesDirectory,
+  waitForServerScript,
+} from "./templates.js";

@@ -36,6 +36,13 @@ export type ExtraNodeFile =
       readonly source: { readonly url: string; readonly sha256: string };
     };
 
+/** A systemd unit the caller adds to a machine (see `bootstrapUnits`). */
+export interface ExtraNodeUnit {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly contents: string;
+}
+
 export interface NodeConfigInputs {
   /** The environment's k3s token (see secrets/ensureK3sToken). Written only into config.yaml (0600). */
   readonly k3sToken: string;
@@ -55,6 +62,8 @@ export interface NodeConfigInputs {
    * machine joins a cluster that already holds what they created.
    */
   readonly bootstrapFiles?: readonly ExtraNodeFile[];
+  /** Units only the machine that bootstraps the cluster gets (Flux's hand-over to itself). */
+  readonly bootstrapUnits?: readonly ExtraNodeUnit[];
   /**
    * Each node's password (`/etc/rancher/node/password`), by node name: required for every node.
    * Kept in the state directory, so a rebuilt machine registers under the same identity.
@@ -173,7 +182,7 @@ function renderNode(
       .filter((file) => !("source" in file && installed.has(file.path)))
       .concat(install?.files ?? [])
       .map(butaneFile),
-    ...(node.role === "server" ? { modeUnits: restoreUnits(firstBoot) } : {}),
+    ...(node.role === "server" ? { modeUnits: modeUnits(firstBoot, inputs) } : {}),
     artifactUnits: (install?.units ?? []).map((unit) => ({ ...unit })),
   };
   const butane = renderTemplate(roleTemplate(node.role), values);
@@ -230,9 +239,12 @@ function restoreFiles(firstBoot: FirstBoot): ExtraNodeFile[] {
   ];
 }
 
-function restoreUnits(firstBoot: FirstBoot): TemplateValue[] {
-  if (firstBoot.kind !== "restore") return [];
-  return [{ name: RESTORE_PATHS.unit, enabled: true, contents: restoreUnit() }];
+/** The units a server gets for its first-boot mode: the restore, or the bootstrap's own. */
+function modeUnits(firstBoot: FirstBoot, inputs: NodeConfigInputs): TemplateValue[] {
+  if (firstBoot.kind === "restore")
+    return [{ name: RESTORE_PATHS.unit, enabled: true, contents: restoreUnit() }];
+  if (firstBoot.kind === "bootstrap") return (inputs.bootstrapUnits ?? []).map((unit) => ({ ...unit }));
+  return [];
 }
 
 function checkInputs(plan: ClusterPlan, inputs: NodeConfigInputs): void {
@@ -267,6 +279,9 @@ function checkInputs(plan: ClusterPlan, inputs: NodeConfigInputs): void {
   );
   if (etcdStarters.length > 1)
     throw bug(`more than one server would start etcd: ${etcdStarters.map((n) => n.name).join(", ")}`);
+  for (const unit of inputs.bootstrapUnits ?? []) {
+    if (!/^[A-Za-z0-9@._-]+\.(service|timer|path)$/.test(unit.name)) throw bug(`bad unit name ${unit.name}`);
+  }
   for (const [name, files] of inputs.extraFiles ?? []) {
     if (!names.has(name)) throw bug(`extra files for ${name}, which is not a node of the plan`);
     for (const file of files) {

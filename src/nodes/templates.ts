@@ -18,6 +18,8 @@ const FILES = {
   waitForServer: "k3s-wait-for-server.sh",
   restoreSnapshot: "k3s-restore-snapshot.sh",
   restoreUnit: "homelab-k3s-restore.service",
+  fluxHandoverScript: "homelab-flux-handover.sh",
+  fluxHandoverUnit: "homelab-flux-handover.service",
 } as const;
 
 let directory: string | undefined;
@@ -70,4 +72,14 @@ export function restoreSnapshotScript(): string {
 /** The unit that holds k3s back until the snapshot is restored (restore mode only). */
 export function restoreUnit(): string {
   return read(FILES.restoreUnit);
+}
+
+/** The script that hands Flux over to itself (GitOps bootstrap machine only). */
+export function fluxHandoverScript(): string {
+  return read(FILES.fluxHandoverScript);
+}
+
+/** The unit that runs it on every boot until the hand-over is done. */
+export function fluxHandoverUnit(): string {
+  return read(FILES.fluxHandoverUnit);
 }

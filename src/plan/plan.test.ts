@@ -97,13 +97,19 @@ describe("planCluster", () => {
     expect(plan({ servers: { count: 3 } }).warnings).toEqual([]);
   });
 
-  it("warns when GitOps (kured) and Flatcar's own reboots would both reboot nodes", () => {
+  it("lets kured coordinate reboots with and without GitOps: no warning either way", () => {
     const gitops = { url: "https://git.example/homelab.git" };
-    const result = plan({ gitops, updates: { strategy: "reboot" } });
-    expect(result.warnings.map((w) => w.where?.path)).toEqual(["updates.strategy"]);
-    expect(result.warnings[0]?.message).toMatch(/kured/);
-    expect(plan({ gitops, updates: { strategy: "off" } }).warnings).toEqual([]);
-    expect(plan({ updates: { strategy: "reboot" } }).warnings).toEqual([]);
+    for (const updates of [{ strategy: "reboot" }, { strategy: "off" }]) {
+      expect(plan({ gitops, updates }).warnings).toEqual([]);
+      expect(plan({ updates }).warnings).toEqual([]);
+    }
+    // A window crossing midnight is fine (kured gets it in a shifted zone), and so is a whole day.
+    expect(plan({ updates: { window: { start: "Sat 23:00", length: "3h" } } }).warnings).toEqual([]);
+    expect(plan({ updates: { window: { start: "Sun 00:00", length: "24h" } } }).warnings).toEqual([]);
+    // "off" ignores the window altogether.
+    expect(() =>
+      plan({ updates: { strategy: "off", window: { start: "Sun 00:00", length: "0h" } } }),
+    ).not.toThrow();
   });
 
   it("plans bridge mode with the host bridge and no libvirt network", () => {
@@ -115,6 +121,27 @@ describe("planCluster", () => {
   });
 
   const REFUSED: [string, Record<string, unknown>, ErrorCode, string, RegExp][] = [
+    [
+      "an update window that never opens",
+      { updates: { window: { start: "Sun 03:00", length: "0m" } } },
+      "env-invalid",
+      "updates.window.length",
+      /never opens/,
+    ],
+    [
+      "an update window longer than a day",
+      { updates: { window: { start: "Sun 03:00", length: "25h" } } },
+      "env-invalid",
+      "updates.window.length",
+      /longer than a day/,
+    ],
+    [
+      "reboots without the helm-controller that installs kured",
+      { k3s: { serverConfig: { "disable-helm-controller": true } } },
+      "env-invalid",
+      "k3s.serverConfig.disable-helm-controller",
+      /helm-controller/,
+    ],
     ["no server", { servers: { count: 0 } }, "env-no-server", "servers.count", /no server/],
     [
       "a server below 2 GiB",

@@ -4,6 +4,7 @@ import { type ErrorCode, HomelabError } from "../errors/index.js";
 import { checkK3sConfig, managedKeyField } from "../k3s/index.js";
 import { resolvePool } from "../placement/hosts.js";
 import { placeNodes } from "../placement/place.js";
+import { kuredSchedule } from "../reboots/window.js";
 import { planAddressing } from "./addressing.js";
 import {
   formatIpv4,
@@ -124,16 +125,7 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
     });
   }
 
-  if (environment.gitops && environment.updates.strategy !== "off") {
-    // kured (kubernetes/infrastructure/controllers) drains and reboots one node at a time after
-    // an update; Flatcar's own reboot would race it and skip the drain.
-    warnings.push({
-      message:
-        `updates.strategy is "${environment.updates.strategy}" while GitOps installs kured: Flatcar would reboot ` +
-        'nodes without draining them — set updates.strategy to "off" and let kured coordinate reboots',
-      where: { file: options.file, path: "updates.strategy" },
-    });
-  }
+  checkUpdates(environment, problem);
 
   const network = planNetwork(environment, problem, options.siblings ?? []);
   const pool = resolvePool(environment.pool, environment.prefix, ["pool"], problems);
@@ -476,6 +468,31 @@ function checkMemory(nodes: readonly DraftNode[], problem: Report): void {
         `Set ${key} to ${minimum} or more (k3s requirements: docs.k3s.io/installation/requirements).`,
       );
     }
+  }
+}
+
+/**
+ * `updates`: "reboot" means kured reboots one node at a time inside the window (src/reboots),
+ * which needs a window kured can express and k3s's helm-controller, which installs kured.
+ */
+function checkUpdates(environment: Environment, problem: Report): void {
+  if (environment.updates.strategy !== "reboot") return;
+  const schedule = kuredSchedule(environment.updates.window);
+  if (!schedule.ok) {
+    problem(
+      "env-invalid",
+      ["updates", "window", "length"],
+      schedule.problem,
+      'Give a window from 1m to 24h, e.g. { start: "Sun 03:00", length: "3h" }; omit it to allow reboots at any time.',
+    );
+  }
+  if (environment.k3s.serverConfig["disable-helm-controller"] === true) {
+    problem(
+      "env-invalid",
+      ["k3s", "serverConfig", "disable-helm-controller"],
+      'updates.strategy is "reboot", but k3s.serverConfig disables the helm-controller that installs kured: no node would ever reboot into its staged update',
+      'Remove disable-helm-controller, or set updates.strategy to "off" (no reboots at all).',
+    );
   }
 }
 

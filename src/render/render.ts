@@ -10,7 +10,7 @@ import {
 import { HomelabError } from "../errors/index.js";
 import {
   ensureDeployKey,
-  gitopsBootstrapFiles,
+  gitopsBootstrapMachine,
   needsDeployKey,
   resolveGitopsSettings,
 } from "../gitops/index.js";
@@ -18,6 +18,7 @@ import type { LockFile } from "../lock/index.js";
 import { createNodeRenderer } from "../nodes/index.js";
 import { planLoadedEnvironment } from "../plan/index.js";
 import type { ClusterPlan, PlanWarning } from "../plan/types.js";
+import { rebootFiles } from "../reboots/index.js";
 import { registrationFiles } from "../registration/index.js";
 import {
   type AppliedState,
@@ -263,7 +264,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     ? await ensureDeployKey(layout, environment.name, secretOptions)
     : undefined;
   const bootstrap = await withEnvironmentLocations(loaded, () =>
-    gitopsBootstrapFiles({
+    gitopsBootstrapMachine({
       environment,
       plan,
       ...(deployKey ? { deployKey } : {}),
@@ -295,8 +296,11 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     k3sBinary: versions.k3s.binary,
     filesDir: dirname(loaded.absoluteFile),
     nodePasswords,
-    serverFiles: registrationFiles(plan),
-    bootstrapFiles: bootstrap,
+    // Identical on every server: the registration address's kube-vip and the reboots' kured.
+    serverFiles: [...registrationFiles(plan), ...rebootFiles(plan)],
+    // With GitOps, the bootstrapping machine installs Flux once and then hands it over to itself.
+    bootstrapFiles: bootstrap.files,
+    bootstrapUnits: bootstrap.units,
     ...(artifacts ? { artifacts: artifacts.plan } : {}),
   });
   const step = withStepLocations(loaded.file, () =>

@@ -126,16 +126,19 @@ describe("ensureSshKeyPair checks the pair and creates it once", () => {
     };
   };
 
-  it("ten concurrent first calls all return the one stored pair, and it is a real pair (ssh-keygen -y)", async () => {
-    const paths = pairPaths();
-    const pairs = await Promise.all(Array.from({ length: 10 }, () => ensureSshKeyPair(paths)));
-    const stored = {
-      privateKey: readFileSync(paths.privateKeyPath, "utf8"),
-      publicKey: readFileSync(paths.publicKeyPath, "utf8"),
-    };
-    for (const pair of pairs) expect(pair).toEqual(stored);
-    expect(sshKeygen(["-y", "-f", paths.privateKeyPath]).stdout).toBe(stored.publicKey);
-  });
+  openssh.it(
+    "ten concurrent first calls all return the one stored pair, and it is a real pair (ssh-keygen -y)",
+    async () => {
+      const paths = pairPaths();
+      const pairs = await Promise.all(Array.from({ length: 10 }, () => ensureSshKeyPair(paths)));
+      const stored = {
+        privateKey: readFileSync(paths.privateKeyPath, "utf8"),
+        publicKey: readFileSync(paths.publicKeyPath, "utf8"),
+      };
+      for (const pair of pairs) expect(pair).toEqual(stored);
+      expect(sshKeygen(["-y", "-f", paths.privateKeyPath]).stdout).toBe(stored.publicKey);
+    },
+  );
 
   it("refuses a truncated private key although its .pub is there (secret-invalid)", async () => {
     const paths = pairPaths();
@@ -185,7 +188,7 @@ describe("ensureSshKeyPair checks the pair and creates it once", () => {
     });
   });
 
-  it("writes a fresh .pub when the private key is new and an old .pub was left behind", async () => {
+  openssh.it("writes a fresh .pub when the private key is new and an old .pub was left behind", async () => {
     const paths = pairPaths();
     await ensureSshKeyPair(paths);
     rmSync(paths.privateKeyPath);

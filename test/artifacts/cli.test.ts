@@ -5,10 +5,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { serializeLock } from "../../src/lock/index.js";
+import { describeWithTools, itWithTools, type RealToolName, toolPath } from "../support/real-tools.js";
 import { randomFile, scratch } from "./fixtures.js";
 
+/** A network namespace of its own (unshare -n) needs root. */
+const OFFLINE: readonly RealToolName[] = ["root", "unshare"];
 const REPO = resolve(import.meta.dirname, "..", "..");
 const bin = join(REPO, "bin", "homelab.js");
 let project: string;
@@ -18,7 +21,7 @@ let k3s: ReturnType<typeof randomFile>;
 function homelab(args: readonly string[]) {
   const command = [process.execPath, bin, ...args].map((word) => `'${word}'`).join(" ");
   const run = spawnSync(
-    "unshare",
+    toolPath("unshare"),
     ["-n", "--", "sh", "-c", `ip link set lo up 2>/dev/null; exec ${command}`],
     {
       cwd: project,
@@ -68,7 +71,7 @@ beforeAll(() => {
   );
 });
 
-describe("homelab artifacts", () => {
+describeWithTools(OFFLINE, "homelab artifacts", () => {
   it("refuses what is not cached with --no-download: located, with the fix and the docs page", () => {
     const run = homelab(["artifacts", "lab", "--no-download"]);
     expect(run.status).toBe(1);
@@ -102,7 +105,7 @@ describe("homelab artifacts", () => {
     ]);
   });
 
-  it("builds the artifact volume with --volume", () => {
+  itWithTools([...OFFLINE, "tar"], "builds the artifact volume with --volume", () => {
     const run = homelab(["artifacts", "lab", "--no-download", "--volume", "--json"]);
     expect(run.status).toBe(0);
     const result = run.stdout
@@ -111,7 +114,7 @@ describe("homelab artifacts", () => {
       .map((line) => JSON.parse(line))
       .find((event) => event.type === "result");
     expect(result.volume).toMatchObject({ built: true, bytes: 4 * 1024 * 1024 });
-    const listing = spawnSync("tar", ["-tf", result.volume.path], { encoding: "utf8" });
+    const listing = spawnSync(toolPath("tar"), ["-tf", result.volume.path], { encoding: "utf8" });
     expect(listing.stdout).toBe("k3s\n");
   });
 

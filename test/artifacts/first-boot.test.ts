@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import {
   ARTIFACT_LIST_PATH,
   ARTIFACT_SCRIPT_PATH,
@@ -36,9 +36,12 @@ import {
 } from "../../src/artifacts/index.js";
 import { compileButane } from "../../src/butane/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
+import { describeWithTools, IGNITION_TOOLS, itWithTools, toolPath } from "../support/real-tools.js";
 import { randomFile, scratch, sha256, standInSpec } from "./fixtures.js";
 
 const MiB = 1024 * 1024;
+/** The script on the node runs GNU tar on the volume (and coreutils, which every Debian has). */
+const SCRIPT_TOOLS = [...IGNITION_TOOLS, "tar"] as const;
 const SYSTEMD_UNITS = "/usr/lib/systemd/system";
 
 let source: string;
@@ -93,11 +96,13 @@ function runScript(root: string, device: string, env: Record<string, string> = {
 const mode = (path: string) => statSync(path).mode & 0o7777;
 const fileSha = (path: string) => sha256(readFileSync(path));
 
-describe("the volume", () => {
+describeWithTools(["tar"], "the volume", () => {
   it("is a ustar archive of the artifacts, padded to whole MiB, reused while unchanged", async () => {
     expect(volume.bytes % MiB).toBe(0);
     expect(volume.built).toBe(true);
-    const listing = spawnSync("tar", ["-tf", volume.path], { encoding: "utf8" }).stdout.trim().split("\n");
+    const listing = spawnSync(toolPath("tar"), ["-tf", volume.path], { encoding: "utf8" })
+      .stdout.trim()
+      .split("\n");
     expect(listing).toEqual(["flux-install.yaml", "k3s", "k3s-airgap-images-amd64.tar.zst"]);
     const again = await ensureArtifactVolume(plan, verified, join(volume.path, "..", "..", ".."));
     expect(again).toMatchObject({ built: false, sha256: volume.sha256, path: volume.path });
@@ -120,44 +125,55 @@ describe("the volume", () => {
   });
 });
 
-describe("a node's Ignition with the artifact unit, applied by the real Ignition", () => {
-  it("validates, downloads nothing, and writes the script, the hash list and the enabled unit", () => {
-    for (const clusterInit of [true, false]) {
-      const ignition = ignitionFor(clusterInit);
-      expect(ignitionValidate(ignition)).toMatchObject({ ok: true });
-      expect(remoteSources(ignition)).toEqual([]);
-    }
-    const root = nodeRoot(true);
-    expect(readFileSync(join(root, ARTIFACT_SCRIPT_PATH), "utf8")).toBe(artifactInstallScript());
-    expect(mode(join(root, ARTIFACT_SCRIPT_PATH))).toBe(0o755);
-    expect(readFileSync(join(root, "etc/systemd/system", ARTIFACT_UNIT_NAME), "utf8")).toBe(
-      artifactInstallUnit(),
-    );
-    expect(readFileSync(join(root, "etc/systemd/system-preset/20-ignition.preset"), "utf8")).toContain(
-      `enable ${ARTIFACT_UNIT_NAME}`,
-    );
-    const list = readFileSync(join(root, ARTIFACT_LIST_PATH), "utf8");
-    expect(list.split("\n").filter((line) => line && !line.startsWith("#"))).toEqual([
-      `${flux.sha256} 0600 flux-install.yaml /var/lib/rancher/k3s/server/manifests/homelab-flux-install.yaml`,
-      `${images.sha256} 0644 k3s-airgap-images-amd64.tar.zst /var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst`,
-      `${k3s.sha256} 0755 k3s /opt/bin/k3s`,
-    ]);
-  });
-
-  it("carries a unit that systemd-analyze verify accepts in the node's root", () => {
-    const root = nodeRoot(false);
-    // The scratch root has no systemd of its own: lend it the host's unit files (sysinit.target …).
-    mkdirSync(join(root, "usr/lib/systemd"), { recursive: true });
-    cpSync(SYSTEMD_UNITS, join(root, "usr/lib/systemd/system"), { recursive: true, verbatimSymlinks: true });
-    const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, ARTIFACT_UNIT_NAME], {
-      encoding: "utf8",
+describeWithTools(
+  IGNITION_TOOLS,
+  "a node's Ignition with the artifact unit, applied by the real Ignition",
+  () => {
+    it("validates, downloads nothing, and writes the script, the hash list and the enabled unit", () => {
+      for (const clusterInit of [true, false]) {
+        const ignition = ignitionFor(clusterInit);
+        expect(ignitionValidate(ignition)).toMatchObject({ ok: true });
+        expect(remoteSources(ignition)).toEqual([]);
+      }
+      const root = nodeRoot(true);
+      expect(readFileSync(join(root, ARTIFACT_SCRIPT_PATH), "utf8")).toBe(artifactInstallScript());
+      expect(mode(join(root, ARTIFACT_SCRIPT_PATH))).toBe(0o755);
+      expect(readFileSync(join(root, "etc/systemd/system", ARTIFACT_UNIT_NAME), "utf8")).toBe(
+        artifactInstallUnit(),
+      );
+      expect(readFileSync(join(root, "etc/systemd/system-preset/20-ignition.preset"), "utf8")).toContain(
+        `enable ${ARTIFACT_UNIT_NAME}`,
+      );
+      const list = readFileSync(join(root, ARTIFACT_LIST_PATH), "utf8");
+      expect(list.split("\n").filter((line) => line && !line.startsWith("#"))).toEqual([
+        `${flux.sha256} 0600 flux-install.yaml /var/lib/rancher/k3s/server/manifests/homelab-flux-install.yaml`,
+        `${images.sha256} 0644 k3s-airgap-images-amd64.tar.zst /var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst`,
+        `${k3s.sha256} 0755 k3s /opt/bin/k3s`,
+      ]);
     });
-    expect(`${run.stdout}${run.stderr}`).toBe("");
-    expect(run.status).toBe(0);
-  });
-});
 
-describe("the first-boot script, run for real against the volume", () => {
+    itWithTools(
+      [...IGNITION_TOOLS, "systemd-analyze"],
+      "carries a unit that systemd-analyze verify accepts in the node's root",
+      () => {
+        const root = nodeRoot(false);
+        // The scratch root has no systemd of its own: lend it the host's unit files (sysinit.target …).
+        mkdirSync(join(root, "usr/lib/systemd"), { recursive: true });
+        cpSync(SYSTEMD_UNITS, join(root, "usr/lib/systemd/system"), {
+          recursive: true,
+          verbatimSymlinks: true,
+        });
+        const run = spawnSync(toolPath("systemd-analyze"), ["verify", `--root=${root}`, ARTIFACT_UNIT_NAME], {
+          encoding: "utf8",
+        });
+        expect(`${run.stdout}${run.stderr}`).toBe("");
+        expect(run.status).toBe(0);
+      },
+    );
+  },
+);
+
+describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the volume", () => {
   it("installs every artifact with its mode after checking its hash, then skips on the next boot", () => {
     const root = nodeRoot(true);
     const run = runScript(root, volume.path);
@@ -215,7 +231,7 @@ describe("the first-boot script, run for real against the volume", () => {
     writeFileSync(join(dir, "flux-install.yaml"), flux.bytes);
     writeFileSync(join(dir, "k3s-airgap-images-amd64.tar.zst"), readFileSync(images.path));
     const evil = join(dir, "evil.tar");
-    spawnSync("tar", [
+    spawnSync(toolPath("tar"), [
       "--format=ustar",
       "-cf",
       evil,
@@ -249,7 +265,7 @@ describe("the first-boot script, run for real against the volume", () => {
     const dir = scratch("partial");
     writeFileSync(join(dir, "k3s"), k3s.bytes);
     const partial = join(dir, "partial.tar");
-    spawnSync("tar", ["--format=ustar", "-cf", partial, "-C", dir, "k3s"]);
+    spawnSync(toolPath("tar"), ["--format=ustar", "-cf", partial, "-C", dir, "k3s"]);
     const root = nodeRoot(false);
     const run = runScript(root, partial);
     expect(run.status).toBe(1);

@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { ARTIFACT_DISK_SERIAL, writeTarImage } from "../../src/artifacts/index.js";
 import {
   acquireLibvirtd,
@@ -16,6 +16,7 @@ import {
   TEST_IMAGES_DIR,
   TEST_LIBVIRT_URI,
 } from "../support/libvirtd.js";
+import { describeWithTools, LIBVIRT_TOOLS } from "../support/real-tools.js";
 import { randomFile, sha256 } from "./fixtures.js";
 
 const uri = TEST_LIBVIRT_URI;
@@ -40,30 +41,30 @@ function virsh(...args: string[]): string {
  */
 const DEFINE_TIMEOUT_MS = 10 * 60_000;
 
-beforeAll(async () => {
-  lease = await acquireLibvirtd();
-  workDir = mkdtempSync(join(TEST_IMAGES_DIR, "homelab-artifacts-work-"));
-  poolDir = join(TEST_IMAGES_DIR, poolName);
-  virsh("pool-define-as", poolName, "dir", "--target", poolDir);
-  virsh("pool-build", poolName);
-  virsh("pool-start", poolName);
-  chmodSync(poolDir, 0o755);
-});
+describeWithTools(LIBVIRT_TOOLS, "the artifact volume on a real libvirtd", () => {
+  beforeAll(async () => {
+    lease = await acquireLibvirtd();
+    workDir = mkdtempSync(join(TEST_IMAGES_DIR, "homelab-artifacts-work-"));
+    poolDir = join(TEST_IMAGES_DIR, poolName);
+    virsh("pool-define-as", poolName, "dir", "--target", poolDir);
+    virsh("pool-build", poolName);
+    virsh("pool-start", poolName);
+    chmodSync(poolDir, 0o755);
+  });
 
-afterAll(() => {
-  for (const domain of domains) {
-    spawnSync("virsh", ["-c", uri, "destroy", domain]);
-    spawnSync("virsh", ["-c", uri, "undefine", domain]);
-  }
-  spawnSync("virsh", ["-c", uri, "vol-delete", volumeName, "--pool", poolName]);
-  spawnSync("virsh", ["-c", uri, "pool-destroy", poolName]);
-  spawnSync("virsh", ["-c", uri, "pool-undefine", poolName]);
-  if (poolDir) rmSync(poolDir, { recursive: true, force: true });
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-  lease?.release();
-});
+  afterAll(() => {
+    for (const domain of domains) {
+      spawnSync("virsh", ["-c", uri, "destroy", domain]);
+      spawnSync("virsh", ["-c", uri, "undefine", domain]);
+    }
+    spawnSync("virsh", ["-c", uri, "vol-delete", volumeName, "--pool", poolName]);
+    spawnSync("virsh", ["-c", uri, "pool-destroy", poolName]);
+    spawnSync("virsh", ["-c", uri, "pool-undefine", poolName]);
+    if (poolDir) rmSync(poolDir, { recursive: true, force: true });
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    lease?.release();
+  });
 
-describe("the artifact volume on a real libvirtd", () => {
   it(
     "is uploaded as a raw volume and attached read-only, with its serial, to two VMs at once",
     async () => {

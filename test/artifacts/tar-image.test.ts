@@ -6,16 +6,17 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ustarHeader, writeTarImage } from "../../src/artifacts/index.js";
+import { itWithTools, toolPath } from "../support/real-tools.js";
 import { randomFile, scratch, sha256 } from "./fixtures.js";
 
 const MiB = 1024 * 1024;
 
 function tar(args: string[], cwd?: string): string {
-  return execFileSync("tar", args, { encoding: "utf8", ...(cwd ? { cwd } : {}) });
+  return execFileSync(toolPath("tar"), args, { encoding: "utf8", ...(cwd ? { cwd } : {}) });
 }
 
 describe("writeTarImage", () => {
-  it("writes a ustar archive GNU tar lists and extracts byte for byte", async () => {
+  itWithTools(["tar"], "writes a ustar archive GNU tar lists and extracts byte for byte", async () => {
     const dir = scratch("tar");
     const k3s = randomFile(dir, "k3s-src", 3 * MiB + 17);
     const flux = randomFile(dir, "flux-src", 1000);
@@ -50,11 +51,11 @@ describe("writeTarImage", () => {
     expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 
-  it("writes the same header GNU tar writes in ustar format", () => {
+  itWithTools(["tar"], "writes the same header GNU tar writes in ustar format", () => {
     const dir = scratch("tar-header");
     writeFileSync(join(dir, "k3s"), Buffer.alloc(12345, 7));
     execFileSync(
-      "tar",
+      toolPath("tar"),
       [
         "--format=ustar",
         "--owner=root:0",

@@ -129,7 +129,7 @@ realHost.describe("doctor on this host with a running libvirtd", () => {
     chmodSync(locked, 0o701);
     expect(statusOf(await doctor(join(locked, "pool")), "pool")?.status).toBe("ok");
     expect(tryStartDomain(join(locked, "pool"), `hl-doctor-allowed-${suffix}`)).toBe("");
-  });
+  }, 240_000); // two real TCG domain starts: slow when the machine is busy
 
   it("finds a real libvirt pool that already uses the directory", async () => {
     const path = join(scratch, "pools", "taken");

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import production from "../../environments/production.js";
 import { type EnvironmentInput, EnvironmentSchema } from "../../src/environment/schema.js";
-import { BOOTSTRAP_PATHS, gitopsBootstrapFiles, K3S_MANIFESTS_DIR } from "../../src/gitops/index.js";
+import { BOOTSTRAP_PATHS, gitopsBootstrapMachine, K3S_MANIFESTS_DIR } from "../../src/gitops/index.js";
 import { type RenderedNodeConfig, renderNodeConfigs } from "../../src/nodes/index.js";
 import { planCluster } from "../../src/plan/index.js";
+import { rebootFiles } from "../../src/reboots/index.js";
 import { registrationFiles } from "../../src/registration/index.js";
 import { generateK3sToken, generateSshKeyPair } from "../../src/secrets/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
@@ -33,7 +34,7 @@ const deployKey = generateSshKeyPair("flux-production@homelab");
 function render(gitops: EnvironmentInput["gitops"], serverUrl: string): RenderedNodeConfig[] {
   const environment = EnvironmentSchema.parse({ ...production, gitops } satisfies EnvironmentInput);
   const plan = planCluster(environment, { file: "environments/production.ts" });
-  const bootstrap = gitopsBootstrapFiles({
+  const bootstrap = gitopsBootstrapMachine({
     environment,
     plan,
     deployKey,
@@ -47,8 +48,9 @@ function render(gitops: EnvironmentInput["gitops"], serverUrl: string): Rendered
     sshPublicKeys: [generateSshKeyPair("homelab@production").publicKey.trim()],
     k3sBinary: { url: `${serverUrl}/k3s`, sha256: sha256(FAKE_K3S) },
     nodePasswords: testNodePasswords(plan),
-    serverFiles: registrationFiles(plan),
-    bootstrapFiles: bootstrap,
+    serverFiles: [...registrationFiles(plan), ...rebootFiles(plan)],
+    bootstrapFiles: bootstrap.files,
+    bootstrapUnits: bootstrap.units,
   });
 }
 
@@ -87,6 +89,7 @@ describeWithTools(
         "homelab-flux-install.yaml",
         "homelab-flux-sync.yaml",
         "homelab-kube-vip.yaml",
+        "homelab-kured.yaml",
       ]);
       for (const path of Object.values(BOOTSTRAP_PATHS))
         expect(statSync(join(root, path)).mode & 0o777, path).toBe(0o600);
@@ -115,11 +118,13 @@ describeWithTools(
         expect(config.ignition).not.toContain("homelab-flux");
         expect(config.ignition).not.toContain(encodeURIComponent(keyBody).slice(0, 40));
         const { root } = applyIgnition(config.ignition);
-        // A joining server gets the registration address's manifest, like every server; nothing else.
+        // A joining server gets kube-vip and kured, like every server; nothing else.
         const manifests = existsSync(join(root, K3S_MANIFESTS_DIR))
           ? readdirSync(join(root, K3S_MANIFESTS_DIR))
           : [];
-        expect(manifests).toEqual(name.includes("server") ? ["homelab-kube-vip.yaml"] : []);
+        expect(manifests).toEqual(
+          name.includes("server") ? ["homelab-kube-vip.yaml", "homelab-kured.yaml"] : [],
+        );
       },
     );
   },

@@ -129,7 +129,7 @@ kubectl.describeEach(ENVIRONMENTS, "kubernetes/clusters/%s", (environment) => {
 
   it("pins every chart to an exact version and every image to an explicit tag", () => {
     const releases = tree.all.filter((o) => o.kind === "HelmRelease");
-    expect(releases.map((r) => r.metadata?.name).sort()).toEqual(["kured", "metallb", "traefik"]);
+    expect(releases.map((r) => r.metadata?.name).sort()).toEqual(["metallb", "traefik"]);
     for (const release of releases) {
       const chart = (
         release.spec?.chart as { spec?: { version?: unknown; sourceRef: { name: string } } } | undefined
@@ -235,14 +235,18 @@ kubectl.describe("environments differ where they should", () => {
     expect(replicas("production", "HelmRelease", "traefik")).toBe(2);
   });
 
-  it("protects production with PodDisruptionBudgets and a weekend reboot window", () => {
+  it("protects production with PodDisruptionBudgets; kured is k3s's, never the tree's", () => {
     expect(trees.production?.some((o) => o.kind === "PodDisruptionBudget")).toBe(true);
     expect(trees.development?.some((o) => o.kind === "PodDisruptionBudget")).toBe(false);
-    const kured = trees.production?.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "kured");
-    expect(
-      (kured?.spec?.values as { configuration?: { rebootDays?: string[] } } | undefined)?.configuration
-        ?.rebootDays,
-    ).toEqual(["sa", "su"]);
+    // Exactly one kured per cluster: the HelmChart k3s installs on every server (src/reboots).
+    // One from Git would hold its own lock, and two nodes could reboot at once.
+    for (const environment of ENVIRONMENTS) {
+      expect(JSON.stringify(trees[environment]), environment).not.toContain("kubereboot");
+      expect(
+        trees[environment]?.filter((o) => /kured/i.test(String(o.metadata?.name))),
+        environment,
+      ).toEqual([]);
+    }
   });
 
   it("gives each environment its own MetalLB range", () => {

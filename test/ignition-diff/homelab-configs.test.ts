@@ -14,6 +14,8 @@ import {
 } from "../../src/ignition-diff/index.js";
 import { type NodeConfigInputs, type RenderedNodeConfig, renderNodeConfigs } from "../../src/nodes/index.js";
 import { planCluster } from "../../src/plan/index.js";
+import { rebootFiles } from "../../src/reboots/index.js";
+import { registrationFiles } from "../../src/registration/index.js";
 import { generateK3sToken, generateSshKeyPair } from "../../src/secrets/index.js";
 import { testNodePasswords } from "../support/node-passwords.js";
 
@@ -86,6 +88,8 @@ function renderVersion(version: Version): RenderedNodeConfig[] {
     sshPublicKeys: [HOMELAB_KEY],
     k3sBinary: K3S,
     nodePasswords: testNodePasswords(plan),
+    // As render composes them: kube-vip and kured, identical on every server.
+    serverFiles: [...registrationFiles(plan), ...rebootFiles(plan)],
     ...(bootstrap.length > 0 ? { bootstrapFiles: bootstrap } : {}),
     ...version.inputs,
   });
@@ -166,8 +170,15 @@ const SCENARIOS: readonly Scenario[] = [
     name: "the update window moved",
     before: {},
     after: { environment: { updates: { strategy: "reboot", window: { start: "Sat 04:00", length: "3h" } } } },
-    expected: everyNode(["files changed /etc/flatcar/update.conf", "  text contents changed"]),
-    summaries: { "k3s-prod-server-1": "update.conf changed (LOCKSMITHD_REBOOT_WINDOW_START)" },
+    // The window is kured's (src/reboots): only the servers' HelmChart changes; update.conf
+    // always says REBOOT_STRATEGY=off and agents carry no window at all.
+    expected: Object.fromEntries(
+      SERVERS.map((name) => [
+        name,
+        ["files changed /var/lib/rancher/k3s/server/manifests/homelab-kured.yaml", "  text contents changed"],
+      ]),
+    ),
+    summaries: { "k3s-prod-server-1": "homelab-kured.yaml changed (HelmChart/kube-system/kured)" },
   },
   {
     name: "a snippet with a file and a unit for the agents",
@@ -319,22 +330,10 @@ describe("diffs of real homelab node configs name exactly what changed", () => {
     const diff = diffIgnition(decodedOrThrow(before[3]!.ignition), decodedOrThrow(after[3]!.ignition), {
       secrets: [TOKEN],
     });
-    expect(summarizeIgnitionDiff(diff)).toBe(
-      "update.conf changed (LOCKSMITHD_REBOOT_WINDOW_LENGTH, LOCKSMITHD_REBOOT_WINDOW_START), 1 SSH key added",
-    );
+    // The window lives in the servers' kured HelmChart: an agent's Ignition shows only the key.
+    expect(summarizeIgnitionDiff(diff)).toBe("1 SSH key added");
     expect(formatIgnitionDiff(diff, { indent: 4 })).toBe(
       [
-        "    files: 1 changed",
-        "      ~ /etc/flatcar/update.conf (changed: LOCKSMITHD_REBOOT_WINDOW_LENGTH, LOCKSMITHD_REBOOT_WINDOW_START)",
-        "          --- a/etc/flatcar/update.conf",
-        "          +++ b/etc/flatcar/update.conf",
-        "          @@ -1,4 +1,4 @@",
-        "           GROUP=stable",
-        "           REBOOT_STRATEGY=reboot",
-        '          -LOCKSMITHD_REBOOT_WINDOW_START="Sun 03:00"',
-        "          -LOCKSMITHD_REBOOT_WINDOW_LENGTH=3h",
-        '          +LOCKSMITHD_REBOOT_WINDOW_START="Sat 04:00"',
-        "          +LOCKSMITHD_REBOOT_WINDOW_LENGTH=2h",
         "    users: 1 changed",
         "      ~ core",
         "          + ssh key ssh-ed25519 SHA256:9KekDs91cGARWitaYifUMBbjhFOrwqbPhWPa5xmqr7Q alice@laptop",

@@ -1,8 +1,9 @@
 import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { DecodedIgnition, IgnitionContents } from "../../src/ignition-diff/index.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
+import { describeWithTools, IGNITION_TOOLS } from "../support/real-tools.js";
 import { config, dataSource, decoded, file, inlineMerge } from "./build.js";
 
 /**
@@ -67,7 +68,7 @@ function bytesOf(contents: IgnitionContents): Buffer {
   return contents.kind === "inline" ? Buffer.from(contents.bytes) : Buffer.alloc(0);
 }
 
-describe("decodeIgnition agrees with what the real Ignition writes", () => {
+describeWithTools(IGNITION_TOOLS, "decodeIgnition agrees with what the real Ignition writes", () => {
   const text = JSON.stringify(parent);
   let root: string;
   let view: DecodedIgnition;

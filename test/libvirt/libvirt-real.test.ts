@@ -94,7 +94,7 @@ describeWithTools(LIBVIRT_TOOLS, "libvirt layer against a real libvirtd", () => 
     expect((await domainStates(uri, [domainName])).get(domainName)).toBe("shut off");
     virshOk("undefine", domainName);
     expect((await domainStates(uri, [domainName])).get(domainName)).toBe("absent");
-  });
+  }, 240_000); // a real TCG domain boots: minutes when the machine is busy
 
   it("lists a real dir pool with its target path (XML-escaped characters included)", async () => {
     const poolXml = join(workDir, "pool.xml");

@@ -1,10 +1,11 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createNodeRenderer, type FirstBoot, type RenderedNodeConfig } from "../../src/nodes/index.js";
 import { applyIgnition } from "../support/ignition.js";
+import { describeWithTools, IGNITION_TOOLS, type RealToolName } from "../support/real-tools.js";
+import { conditionHolds, verifyUnits } from "../support/systemd.js";
 import {
   type ArtifactServer,
   type RenderedEnvironment,
@@ -22,21 +23,10 @@ import {
  * scratch root's /var/lib is bind-mounted over the host's (`unshare -m`, as root).
  */
 
-const SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze";
+const TOOLS: readonly RealToolName[] = ["root", ...IGNITION_TOOLS, "systemd-analyze", "unshare", "mount"];
 let server: ArtifactServer;
 let production: RenderedEnvironment;
 let development: RenderedEnvironment;
-
-beforeAll(async () => {
-  if (spawnSync(SYSTEMD_ANALYZE, ["--version"]).status !== 0)
-    throw new Error("systemd-analyze is missing: apt-get install -y systemd");
-  server = await startArtifactServer();
-  const binary = { url: server.url, sha256: server.sha256 };
-  production = await renderEnvironment("production", binary);
-  development = await renderEnvironment("development", binary);
-});
-
-afterAll(() => server?.close());
 
 function machine(rendered: RenderedEnvironment, node: string, firstBoot: FirstBoot): RenderedNodeConfig {
   const render = createNodeRenderer(rendered.plan, rendered.inputs);
@@ -48,50 +38,16 @@ function machine(rendered: RenderedEnvironment, node: string, firstBoot: FirstBo
 const text = (root: string, path: string) => readFileSync(join(root, path), "utf8");
 const mode = (root: string, path: string) => statSync(join(root, path)).mode & 0o7777;
 
-/** The units Ignition wrote, verified by systemd against the scratch root (binaries included). */
-function verifyUnits(root: string, units: readonly string[]): string {
-  // The root gets what Flatcar itself ships and the units refer to: systemd's own units
-  // (targets such as network-online.target, taken from this host's systemd) and the tools.
-  cpSync("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true });
-  for (const tool of ["sbin/modprobe", "usr/bin/curl"]) {
-    mkdirSync(join(root, tool, ".."), { recursive: true });
-    writeFileSync(join(root, tool), "#!/bin/sh\nexit 0\n");
-    chmodSync(join(root, tool), 0o755);
-  }
-  const run = spawnSync(
-    SYSTEMD_ANALYZE,
-    ["verify", `--root=${root}`, ...units.map((unit) => `/etc/systemd/system/${unit}`)],
-    { encoding: "utf8" },
-  );
-  const output = `${run.stdout}${run.stderr}`
-    .split("\n")
-    // systemd-analyze also looks at the host's own units around the root; only ours matter.
-    .filter((line) => line.trim() !== "" && (line.includes("k3s") || line.includes("homelab")))
-    .join("\n");
-  return output;
-}
+describeWithTools(TOOLS, "rebuilt machines, applied by the real Ignition", () => {
+  beforeAll(async () => {
+    server = await startArtifactServer();
+    const binary = { url: server.url, sha256: server.sha256 };
+    production = await renderEnvironment("production", binary);
+    development = await renderEnvironment("development", binary);
+  });
 
-function conditionHolds(root: string, condition: string): boolean {
-  mkdirSync(join(root, "var/lib"), { recursive: true });
-  const run = spawnSync(
-    "unshare",
-    [
-      "-m",
-      "sh",
-      "-c",
-      `mount --bind "$1" /var/lib && exec ${SYSTEMD_ANALYZE} condition "$2"`,
-      "sh",
-      join(root, "var/lib"),
-      condition,
-    ],
-    { encoding: "utf8" },
-  );
-  if (run.status !== 0 && !`${run.stdout}${run.stderr}`.includes("Conditions failed"))
-    throw new Error(`systemd-analyze condition did not run: ${run.stderr}`);
-  return run.status === 0;
-}
+  afterAll(() => server?.close());
 
-describe("rebuilt machines, applied by the real Ignition", () => {
   it("a rebuilt first server joins through the registration address, keeping its identity", () => {
     const config = machine(production, "k3s-prod-server-1", { kind: "join" });
     const { root } = applyIgnition(config.ignition);

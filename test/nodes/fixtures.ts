@@ -6,6 +6,7 @@ import { gunzipSync } from "node:zlib";
 import { type LoadedEnvironment, loadEnvironment } from "../../src/environment/index.js";
 import { type NodeConfigInputs, type RenderedNodeConfig, renderNodeConfigs } from "../../src/nodes/index.js";
 import { type ClusterPlan, planLoadedEnvironment } from "../../src/plan/index.js";
+import { rebootFiles } from "../../src/reboots/index.js";
 import { registrationFiles } from "../../src/registration/index.js";
 import { generateK3sToken, generateSshKeyPair } from "../../src/secrets/index.js";
 import { startChildServer } from "../support/child-server.js";
@@ -85,7 +86,8 @@ export async function renderEnvironment(
     sshPublicKeys: [homelabKey, ...loaded.environment.ssh.authorizedKeys],
     k3sBinary,
     nodePasswords: testNodePasswords(plan),
-    serverFiles: registrationFiles(plan),
+    // As render composes them: kube-vip and kured, identical on every server.
+    serverFiles: [...registrationFiles(plan), ...rebootFiles(plan)],
     ...overrides,
   };
   return { loaded, plan, inputs, configs: renderNodeConfigs(plan, inputs), homelabKey };

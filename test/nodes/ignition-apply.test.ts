@@ -119,6 +119,50 @@ describe("rendered node configs against the real ignition-validate", () => {
   });
 });
 
+describe("Flatcar updates on every node of every environment", () => {
+  it("update.conf turns locksmithd's reboots off and the unit is masked, everywhere", () => {
+    for (const [name, config] of allConfigs()) {
+      const channel = rendered.get(name.split("/")[0]!)!.plan.environment.flatcar.channel;
+      expect(ignitionFileContents(config.ignition, "/etc/flatcar/update.conf"), name).toBe(
+        `GROUP=${channel}\nREBOOT_STRATEGY=off\n`,
+      );
+      const units = (
+        JSON.parse(config.ignition) as { systemd: { units: { name: string; mask?: boolean }[] } }
+      ).systemd.units;
+      expect(
+        units.find((unit) => unit.name === "locksmithd.service"),
+        name,
+      ).toEqual({
+        name: "locksmithd.service",
+        mask: true,
+      });
+    }
+  });
+
+  it("every server of an environment carries the same kured HelmChart, no agent does, none with updates off", () => {
+    for (const [environment, result] of rendered) {
+      const manifests = result.configs.map((config) =>
+        ignitionFileContents(config.ignition, "/var/lib/rancher/k3s/server/manifests/homelab-kured.yaml"),
+      );
+      const servers = manifests.filter((_, i) => result.configs[i]?.node.role === "server");
+      const agents = manifests.filter((_, i) => result.configs[i]?.node.role === "agent");
+      expect(
+        agents.every((manifest) => manifest === undefined),
+        environment,
+      ).toBe(true);
+      if (result.plan.environment.updates.strategy === "off") {
+        expect(
+          servers.every((manifest) => manifest === undefined),
+          environment,
+        ).toBe(true);
+      } else {
+        expect(new Set(servers).size, environment).toBe(1);
+        expect(servers[0], environment).toContain("kind: HelmChart");
+      }
+    }
+  });
+});
+
 ignition.describe("a first server, applied by the real Ignition", () => {
   let root: string;
   beforeAll(() => {
@@ -238,10 +282,27 @@ ignition.describe("a first server, applied by the real Ignition", () => {
     expect(mode(join(root, "opt/bin/k3s-wait-for-server"))).toBe(0o755);
   });
 
-  it("configures Flatcar updates from the environment", () => {
-    expect(text(root, "etc/flatcar/update.conf")).toBe(
-      'GROUP=stable\nREBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="Sun 03:00"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=3h\n',
+  it("turns Flatcar's own reboots off: update.conf says off and locksmithd is masked", () => {
+    expect(text(root, "etc/flatcar/update.conf")).toBe("GROUP=stable\nREBOOT_STRATEGY=off\n");
+    expect(readlinkSync(join(root, "etc/systemd/system/locksmithd.service"))).toBe("/dev/null");
+    // update-engine is left alone: it stages updates and marks a new partition good after the reboot.
+    expect(existsSync(join(root, "etc/systemd/system/update-engine.service"))).toBe(false);
+  });
+
+  it("carries the kured HelmChart with production's window, 0600, in k3s's manifests directory", () => {
+    const path = join(root, "var/lib/rancher/k3s/server/manifests/homelab-kured.yaml");
+    expect(mode(path)).toBe(0o600);
+    const [chart] = parseAllDocuments(readFileSync(path, "utf8")).map(
+      (document) => document.toJS() as { kind: string; spec: { valuesContent: string } },
     );
+    expect(chart?.kind).toBe("HelmChart");
+    expect(parse(chart?.spec.valuesContent ?? "").configuration).toMatchObject({
+      concurrency: 1,
+      rebootDays: ["sun"],
+      startTime: "03:00",
+      endTime: "05:59:59",
+      timeZone: "UTC",
+    });
   });
 });
 
@@ -302,6 +363,8 @@ ignition.describe("a hand-written bridge-mode environment with snippets, applied
     );
     expect(text(root, "etc/motd.d/homelab.conf")).toBe('welcome: "server" # not a comment\n');
     expect(text(root, "etc/flatcar/update.conf")).toBe("GROUP=stable\nREBOOT_STRATEGY=off\n");
+    // updates.strategy "off": no reboots at all, so no kured either.
+    expect(existsSync(join(root, "var/lib/rancher/k3s/server/manifests/homelab-kured.yaml"))).toBe(false);
     const config = parse(text(root, "etc/rancher/k3s/config.yaml"));
     expect(config["kube-apiserver-arg"]).toEqual(["audit-log-maxage=7"]);
     expect(config["secrets-encryption"]).toBe(true);

@@ -2,8 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { renderEnvironment } from "../../src/render/index.js";
+import { describeWithTools, toolPath } from "../support/real-tools.js";
 
 /**
  * `--out` or the state directory inside the repository (issue 14, defect 8): the files that
@@ -22,7 +23,7 @@ function repository(gitignore: string | undefined): string {
     JSON.stringify({ name: "lab", prefix: "lab", network: { cidr: "10.77.0.0/24" } }),
   );
   if (gitignore !== undefined) {
-    execFileSync("git", ["init", "-q", dir]);
+    execFileSync(toolPath("git"), ["init", "-q", dir]);
     writeFileSync(join(dir, ".gitignore"), gitignore);
   }
   return dir;
@@ -40,7 +41,7 @@ async function warningsOf(cwd: string, outDir: string | undefined, stateRoot: st
   return result.warnings.filter((w) => w.code === "secrets-not-ignored");
 }
 
-describe("secrets inside the repository", () => {
+describeWithTools(["git"], "secrets inside the repository", () => {
   it("the defaults (.homelab/ ignored, state outside) give no warning", async () => {
     const cwd = repository(".homelab/\n");
     expect(await warningsOf(cwd, undefined, join(scratch, "state"))).toEqual([]);
@@ -55,9 +56,13 @@ describe("secrets inside the repository", () => {
     writeFileSync(join(cwd, ".gitignore"), "node_modules/\n/build/lab\n/build/.lab.gen-*/\n");
     expect(await warningsOf(cwd, "build/lab", join(scratch, "state"))).toEqual([]);
     // And git agrees that nothing holding the token is left to add.
-    const untracked = execFileSync("git", ["-C", cwd, "status", "--porcelain", "--untracked-files=all"], {
-      encoding: "utf8",
-    });
+    const untracked = execFileSync(
+      toolPath("git"),
+      ["-C", cwd, "status", "--porcelain", "--untracked-files=all"],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(untracked).not.toMatch(/\.ign|\.bu|gen-/);
   });
 

@@ -65,7 +65,7 @@ function ignitionContents(ignition: string): string[] {
 }
 
 describe("concurrent first renders (10 separate homelab processes)", () => {
-  it("store one token and one key pair, and every render uses them", async () => {
+  it("store one token, one key pair and one password per node, and every render uses them", async () => {
     for (let round = 0; round < 2; round++) {
       const repo = await testRepo("race", "hl-race");
       const runs = await Promise.all(
@@ -88,7 +88,12 @@ describe("concurrent first renders (10 separate homelab processes)", () => {
           `render ${index}, round ${round}`,
         ).toBe(first);
       }
-      expect((await readdir(layout.dir)).sort()).toEqual(["k3s-token", "ssh"]);
+      expect((await readdir(layout.dir)).sort()).toEqual(["k3s-token", "nodes", "ssh"]);
+      // One node password each (its identity across rebuilds), the one its Ignition carries.
+      const password = (await readFile(layout.node("hl-race-server-1").password, "utf8")).trim();
+      expect(ignitionContents(first).some((text) => text.includes(password))).toBe(true);
+      for (const node of await readdir(join(layout.dir, "nodes")))
+        expect(await readdir(join(layout.dir, "nodes", node)), node).toEqual(["password"]);
       expect((await readdir(dirname(layout.sshPrivateKey))).sort()).toEqual(["id_ed25519", "id_ed25519.pub"]);
     }
   });

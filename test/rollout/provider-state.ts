@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
  * addresses and the attributes homelab sets (names, capacity, backing store, vCPU, memory, MAC)
  * in the provider's attribute layout — without running anything. Lets the rollout be tested over
  * many environment histories quickly; the real Terraform runs of the same flow (with
- * `terraform_data` stand-ins) are in test/tofu/ and test/rollout/terraform-roll.test.ts.
+ * `terraform_data` stand-ins) are in test/tofu/ and test/rollout/cli-roll.test.ts.
  */
 
 interface Locals {

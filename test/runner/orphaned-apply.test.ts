@@ -11,7 +11,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { offlineTerraformEnv } from "../support/offline-terraform.js";
+import { describeWithTools, itWithTools, toolPath } from "../support/real-tools.js";
 import { FIXTURE_NODES, type FixtureWorkspace, fixtureWorkspace } from "./fixture.js";
 
 const nodeNames = [...FIXTURE_NODES];
@@ -56,6 +58,7 @@ async function driverConfig(workspace: FixtureWorkspace, report?: string): Promi
       workingDir: workspace.workingDir,
       stateDir: workspace.layout.dir,
       nodeNames,
+      terraformEnv: offlineTerraformEnv(),
       ...(report ? { report } : {}),
     }),
   );
@@ -109,9 +112,7 @@ async function until(condition: () => Promise<boolean> | boolean, what: string, 
   }
 }
 
-const SCRIPT = "/usr/bin/script";
-
-describe("homelab dies during a real terraform apply", () => {
+describeWithTools(["terraform"], "homelab dies during a real terraform apply", () => {
   it("kill -9: terraform finishes on its own, the next run waits for it and finds every resource", async () => {
     const workspace = await slowWorkspace(4);
     const driver = await startDriver(workspace);
@@ -151,38 +152,44 @@ describe("homelab dies during a real terraform apply", () => {
     expect((await next.plan({ nodeNames })).summary.noChanges).toBe(true);
   });
 
-  it("closing its terminal (a real pty from script(1), then killed): terraform stops cleanly, state intact", async () => {
-    if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: install the Debian package "bsdutils"`);
-    const workspace = await slowWorkspace(6);
-    const report = join(workspace.root, "driver.log");
-    const config = await driverConfig(workspace, report);
-    const read = () => readFile(report, "utf8").catch(() => "");
-    // script(1) gives the driver a pseudo-terminal as its controlling terminal; killing script
-    // closes the terminal's master side, and the kernel hangs the session up (SIGHUP).
-    const terminal = spawn(
-      SCRIPT,
-      ["-qfec", `${process.execPath} ${JITI} ${DRIVER} ${config}`, "/dev/null"],
-      {
-        stdio: ["pipe", "ignore", "ignore"],
-      },
-    );
-    try {
-      await until(async () => (await read()).includes("local-exec"), "the apply to start");
-      terminal.kill("SIGKILL");
-      await until(async () => /driver: (failed|applied)/.test(await read()), "the driver to finish");
-      const lines = await read();
-      expect(lines).toMatch(/Interrupt received|Gracefully shutting down/);
-      expect(lines).toContain("interrupted and stopped cleanly");
-      await until(() => !existsSync(join(workspace.layout.dir, "tofu", "running.json")), "terraform to exit");
-      const state = await readState(workspace);
-      expect(instanceCount(state)).toBeGreaterThanOrEqual(
-        lines.split("\n").filter((l) => /Creation complete/.test(l)).length,
+  itWithTools(
+    ["terraform", "script"],
+    "closing its terminal (a real pty from script(1), then killed): terraform stops cleanly, state intact",
+    async () => {
+      const workspace = await slowWorkspace(6);
+      const report = join(workspace.root, "driver.log");
+      const config = await driverConfig(workspace, report);
+      const read = () => readFile(report, "utf8").catch(() => "");
+      // script(1) gives the driver a pseudo-terminal as its controlling terminal; killing script
+      // closes the terminal's master side, and the kernel hangs the session up (SIGHUP).
+      const terminal = spawn(
+        toolPath("script"),
+        ["-qfec", `${process.execPath} ${JITI} ${DRIVER} ${config}`, "/dev/null"],
+        {
+          stdio: ["pipe", "ignore", "ignore"],
+        },
       );
-      const next = workspace.runner();
-      await next.apply(await next.plan({ nodeNames }), new Date());
-      expect(instanceCount(await readState(workspace))).toBe(10);
-    } finally {
-      terminal.stdin?.end();
-    }
-  });
+      try {
+        await until(async () => (await read()).includes("local-exec"), "the apply to start");
+        terminal.kill("SIGKILL");
+        await until(async () => /driver: (failed|applied)/.test(await read()), "the driver to finish");
+        const lines = await read();
+        expect(lines).toMatch(/Interrupt received|Gracefully shutting down/);
+        expect(lines).toContain("interrupted and stopped cleanly");
+        await until(
+          () => !existsSync(join(workspace.layout.dir, "tofu", "running.json")),
+          "terraform to exit",
+        );
+        const state = await readState(workspace);
+        expect(instanceCount(state)).toBeGreaterThanOrEqual(
+          lines.split("\n").filter((l) => /Creation complete/.test(l)).length,
+        );
+        const next = workspace.runner();
+        await next.apply(await next.plan({ nodeNames }), new Date());
+        expect(instanceCount(await readState(workspace))).toBe(10);
+      } finally {
+        terminal.stdin?.end();
+      }
+    },
+  );
 });

@@ -10,6 +10,7 @@ import { beforeAll, expect, it } from "vitest";
 import { HomelabError } from "../../src/errors/index.js";
 import { manualInterrupts } from "../../src/runner/index.js";
 import { hasAppliedState, TofuFailedError, tofuStatePaths } from "../../src/runner/tofu-runner.js";
+import { offlineTerraformEnv } from "../support/offline-terraform.js";
 import { withTools } from "../support/real-tools.js";
 import { FIXTURE_NODES, type FixtureWorkspace, fixtureWorkspace } from "./fixture.js";
 
@@ -224,8 +225,7 @@ terraform.describe("TofuRunner failures (real terraform)", () => {
       env: {
         PATH: process.env.PATH,
         TF_DATA_DIR: workspace.layout.tofuDataDir,
-        TF_CLI_CONFIG_FILE: "/dev/null",
-        CHECKPOINT_DISABLE: "1",
+        ...offlineTerraformEnv(),
       },
       stdio: "ignore",
     });

@@ -24,6 +24,7 @@ import {
   waitForSsh,
 } from "../../src/snapshots/index.js";
 import { runSshStream } from "../../src/ssh/index.js";
+import { describeWithTools, SSHD_TOOLS } from "../support/real-tools.js";
 import { bboltSnapshot, sha256 } from "./bbolt-fixture.js";
 import { clearCommandLog, readCommandLog, type StandInNode, startStandInNode } from "./stand-in-node.js";
 
@@ -68,7 +69,7 @@ describe("the paths homelab uploads to are the ones the restore-mode node waits 
   });
 });
 
-describe("uploadForRestore (a rebuilt single server in restore mode)", () => {
+describeWithTools(SSHD_TOOLS, "uploadForRestore (a rebuilt single server in restore mode)", () => {
   let node: StandInNode;
   let snapshot: StoredSnapshot;
   beforeAll(async () => {
@@ -214,7 +215,7 @@ describe("uploadForRestore (a rebuilt single server in restore mode)", () => {
   });
 });
 
-describe("restoreCluster (three stand-in servers)", () => {
+describeWithTools(SSHD_TOOLS, "restoreCluster (three stand-in servers)", () => {
   const names = ["hl-ha-server-1", "hl-ha-server-2", "hl-ha-server-3"];
   const joined = "server: https://127.0.0.9:6443\ntoken: not-a-real-token\nnode-name: NAME\n";
   let nodes: StandInNode[];

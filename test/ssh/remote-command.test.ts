@@ -11,6 +11,7 @@ import { PassThrough, Readable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remoteCommandLine, runSshStream, type SshTarget, shellQuote } from "../../src/ssh/index.js";
+import { describeWithTools, SSHD_TOOLS } from "../support/real-tools.js";
 import { startSshd, type TestSshd } from "./sshd.js";
 
 /** What a shell makes of a command line: each word NUL-terminated by printf. */
@@ -84,7 +85,7 @@ describe("shellQuote / remoteCommandLine", () => {
   });
 });
 
-describe("runSshStream against a real sshd", () => {
+describeWithTools(SSHD_TOOLS, "runSshStream against a real sshd", () => {
   let sshd: TestSshd;
   let target: SshTarget;
   beforeAll(async () => {

@@ -98,7 +98,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   let child: ChildProcess | undefined;
   const newHostKey = () => {
     execFileSync("rm", ["-f", hostKey, `${hostKey}.pub`]);
-    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+    execFileSync(toolPath("ssh-keygen"), ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
   };
   const start = async () => {
     child = spawn(toolPath("sshd"), ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });

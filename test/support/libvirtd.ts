@@ -137,7 +137,8 @@ export async function startLibvirtd(): Promise<void> {
     if (daemonPid(VIRTLOGD_PIDFILE, "virtlogd") === undefined) execFileSync("virtlogd", ["-d"]);
     if (daemonPid(LIBVIRTD_PIDFILE, "libvirtd") === undefined) execFileSync("libvirtd", ["-d"]);
     try {
-      await waitUntil("libvirtd to answer on its socket", () => virshAnswers().ok, 30_000);
+      // Generous: on a loaded two-core machine libvirtd probes QEMU capabilities for tens of seconds.
+      await waitUntil("libvirtd to answer on its socket", () => virshAnswers().ok, 120_000);
     } catch (error) {
       const { stderr } = virshAnswers();
       const hint = /no connection driver/i.test(stderr)

@@ -66,6 +66,16 @@ export const REAL_TOOLS = {
   openssl: { programs: ["openssl"], debianPackage: "openssl" },
   curl: { programs: ["curl"], debianPackage: "curl" },
   "systemd-analyze": { programs: ["systemd-analyze"], debianPackage: "systemd" },
+  // Base tools: a Debian installation has them (essential or standard packages; git comes with
+  // the clone), a minimal container or another system may not. GNU versions are what is tested.
+  diff: { programs: ["diff"], debianPackage: "diffutils" },
+  patch: { programs: ["patch"], debianPackage: "patch" },
+  tar: { programs: ["tar"], debianPackage: "tar" },
+  script: { programs: ["script"], debianPackage: "bsdutils" },
+  unshare: { programs: ["unshare"], debianPackage: "util-linux" },
+  // Debian 12 ships mount(8) and umount(8) in a package of their own, not in util-linux.
+  mount: { programs: ["mount"], debianPackage: "mount" },
+  git: { programs: ["git"], debianPackage: "git" },
   terraform: {
     programs: ["tofu", "terraform"],
     install:

@@ -175,5 +175,5 @@ describeWithTools(LIBVIRT_TOOLS, "the synthesized shape on a real libvirtd (TCG)
     // The serial console exists and has a pty: `virsh console <node>` attaches to it.
     expect(virsh("ttyconsole", domainName).trim()).toMatch(/^\/dev\/pts\/\d+$/);
     expect(virsh("dumpxml", domainName)).toMatch(/<console type='pty'/);
-  });
+  }, 240_000); // a real TCG domain boots: minutes when the machine is busy
 });

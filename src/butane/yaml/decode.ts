@@ -17,6 +17,19 @@ import { type Resolved, resolvePlain } from "./resolve.js";
 export type Decoded = string | number | boolean | DecodedStruct | Decoded[];
 export interface DecodedStruct {
   [key: string]: Decoded | undefined;
+  [RAW_BYTES]?: Record<string, Uint8Array>;
+}
+
+/**
+ * Go strings are bytes; ours are Unicode. A `!!binary` scalar decoded into a string field keeps
+ * its exact bytes here, keyed by field, for the one place bytes matter (file contents); the
+ * string value itself is those bytes read as UTF-8, which is what Go's JSON encoder writes.
+ */
+const RAW_BYTES: unique symbol = Symbol("raw bytes of !!binary fields");
+
+/** The exact bytes of a string field that came from a `!!binary` scalar, if it did. */
+export function binaryBytesOf(struct: DecodedStruct, key: string): Uint8Array | undefined {
+  return struct[RAW_BYTES]?.[key];
 }
 
 const INT64_MAX = 2 ** 63; // Go compares float64(MaxInt64), which rounds to 2^63
@@ -26,6 +39,8 @@ const FALSE_WORDS = new Set(["n", "N", "no", "No", "NO", "off", "Off", "OFF"]);
 interface Outcome {
   readonly ok: boolean;
   readonly value?: Decoded;
+  /** Set when `value` came from a `!!binary` scalar. */
+  readonly bytes?: Uint8Array;
 }
 
 const FAILED: Outcome = { ok: false };
@@ -103,10 +118,8 @@ export class GoYamlDecoder {
     switch (type.kind) {
       case "string": {
         if (resolved.tag === BINARY_TAG) {
-          return {
-            ok: true,
-            value: Buffer.from(node.value.replace(/\s+/g, ""), "base64").toString("latin1"),
-          };
+          const bytes = Buffer.from(node.value.replace(/\s+/g, ""), "base64");
+          return { ok: true, value: bytes.toString("utf8"), bytes };
         }
         return { ok: true, value: node.value };
       }
@@ -196,8 +209,10 @@ export class GoYamlDecoder {
       }
       done.add(fieldSpec.key);
       const result = this.unmarshal(valueNode, fieldSpec.type, fieldSpec.pointer === true);
-      if (result.value !== undefined) out[fieldSpec.key] = result.value;
-      else if (result.ok && !fieldSpec.pointer && fieldSpec.type.kind !== "list") {
+      if (result.value !== undefined) {
+        out[fieldSpec.key] = result.value;
+        if (result.bytes) out[RAW_BYTES] = { ...out[RAW_BYTES], [fieldSpec.key]: result.bytes };
+      } else if (result.ok && !fieldSpec.pointer && fieldSpec.type.kind !== "list") {
         // null into a value field leaves it untouched
       } else if (result.ok) delete out[fieldSpec.key];
     }

@@ -366,6 +366,8 @@ export function parseYaml(text: string): YamlParseResult {
   const positions = new PositionIndex(text);
   const doc = parseDocument(text, {
     schema: "failsafe",
+    // Tags such as !!binary stay text here: the decoder resolves them once, as go-yaml does.
+    resolveKnownTags: false,
     uniqueKeys: false,
     strict: false,
     prettyErrors: false,

@@ -10,7 +10,7 @@ import {
 import { stateLayout } from "../../state/layout.js";
 import type { CliContext } from "../context.js";
 import { ignitionChanges, ignitionData, ignitionLines, recordAppliedIgnition } from "./ignition-changes.js";
-import { confirmAndApply, confirmPlan, planStep, summaryData } from "./plan-flow.js";
+import { applyPlan, confirmPlan, planStep, summaryData } from "./plan-flow.js";
 import { type RollCommandOptions, rollEnvironment } from "./roll.js";
 import type { Session } from "./session.js";
 
@@ -20,6 +20,11 @@ export interface ApplyFlowOptions extends RollCommandOptions {
   readonly what: string;
   /** e.g. "Apply these changes to development?". */
   readonly question: string;
+  /**
+   * Runs once the user has confirmed and before anything is applied (`homelab upgrade` writes
+   * homelab.lock.json here): never when the plan has no changes or the answer is no.
+   */
+  readonly onConfirmed?: () => Promise<void>;
 }
 
 export interface ApplyFlowOutcome {
@@ -56,20 +61,28 @@ export async function applyEnvironment(
 
   if (steps.length === 0) {
     const saved = await planStep(context, runner, { nodeNames }, `Planning ${name}`);
-    const applied = await confirmAndApply(context, runner, saved, {
+    const data = { plan: summaryData(saved.summary), rollout: rolloutData(rollout) };
+    const confirmed = await confirmPlan(context, runner, saved, {
       yes: options.yes,
       what: options.what,
       question: options.question,
-      nodes: render.plan.nodes,
-      knownHosts: layout.knownHosts,
     });
+    if (confirmed) {
+      try {
+        await options.onConfirmed?.();
+      } catch (error) {
+        await runner.discard(saved);
+        throw error;
+      }
+      await applyPlan(context, runner, saved, { nodes: render.plan.nodes, knownHosts: layout.knownHosts });
+    }
     // Nothing was held back: every node's machine runs the Ignition just written.
     await recordAppliedIgnition(
       render,
       layout,
       render.plan.nodes.map((node) => node.name),
     );
-    return { applied, render, data: { plan: summaryData(saved.summary), rollout: rolloutData(rollout) } };
+    return { applied: confirmed, render, data };
   }
 
   // What the first step applies, then the whole roll, then one question for all of it.
@@ -94,6 +107,7 @@ export async function applyEnvironment(
   );
   await runner.discard(first);
   if (!confirmed) return { applied: false, render, data: { rollout: rolloutData(rollout) } };
+  await options.onConfirmed?.();
   const rolled = await rollEnvironment(context, session, rollout, options);
   return {
     applied: true,

@@ -26,6 +26,11 @@ export interface RenderStepOptions {
   readonly requested?: readonly string[];
   /** A rollout step's re-render: no step line, no warnings (the first render printed them). */
   readonly quiet?: boolean;
+  /**
+   * The lock file to render with instead of reading homelab.lock.json (`homelab upgrade`
+   * renders its proposal before the user confirmed, and writes the file only then).
+   */
+  readonly lock?: LockFile;
   /** `--new-secrets`: create missing secrets even for an applied environment (see RenderOptions). */
   readonly allowNewSecrets?: boolean;
   /** A name that differs from the file's: refused ("error") or warned about once (default). */
@@ -41,7 +46,7 @@ export async function renderWithContext(
   environment: string,
   options: RenderStepOptions = {},
 ): Promise<RenderedEnvironment> {
-  const lock = await readLock(context.cwd);
+  const lock = options.lock ?? (await readLock(context.cwd));
   const render = () =>
     renderEnvironment({
       environment,

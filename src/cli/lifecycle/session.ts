@@ -1,4 +1,6 @@
-import { basename, extname } from "node:path";
+import { existsSync } from "node:fs";
+import { rmdir } from "node:fs/promises";
+import { basename, dirname, extname } from "node:path";
 import { HomelabError, isHomelabError } from "../../errors/index.js";
 import type { LockFile } from "../../lock/index.js";
 import type { RenderResult } from "../../render/index.js";
@@ -33,6 +35,11 @@ export interface SessionOptions {
   readonly tofu: string | undefined;
   readonly command: string;
   readonly render?: RenderStepOptions;
+  /**
+   * Runs holding the run lock, before the render: what it returns is added to `render` for
+   * the render and every re-render (`homelab upgrade` decides its lock proposal here).
+   */
+  readonly prepare?: () => Promise<RenderStepOptions>;
 }
 
 /**
@@ -54,7 +61,11 @@ export async function withEnvironmentRunLock<T>(
   work: () => Promise<T>,
   options: { readonly waitMs?: number } = {},
 ): Promise<T> {
-  const lockPath = stateLayout(environmentStateDir(context.paths, lockNameOf(environment))).runLock;
+  const stateDir = environmentStateDir(context.paths, lockNameOf(environment));
+  const lockPath = stateLayout(stateDir).runLock;
+  // Folders the lock creates are removed again if the run left nothing in them, so a refused
+  // command (bad input, a name/file mismatch) leaves no state directory behind.
+  const created = [stateDir, dirname(stateDir)].filter((dir) => !existsSync(dir));
   const lock = await acquireWaiting(
     { path: lockPath, holder: runLockHolder(context, command) },
     context,
@@ -65,6 +76,7 @@ export async function withEnvironmentRunLock<T>(
     return await work();
   } finally {
     await lock.release();
+    for (const dir of created) await rmdir(dir).catch(() => undefined); // fails while not empty
   }
 }
 
@@ -102,7 +114,11 @@ export async function withSession<T>(
   beforeWork?: (rendered: RenderedEnvironment) => Promise<void>,
 ): Promise<T> {
   return withEnvironmentRunLock(context, options.environment, options.command, async () => {
-    const renderOptions = { ...options.render, nameMismatch: nameMismatchMode(options.command) };
+    const renderOptions: RenderStepOptions = {
+      ...options.render,
+      nameMismatch: nameMismatchMode(options.command),
+      ...(options.prepare ? await options.prepare() : {}),
+    };
     const rendered = await renderStep(context, options.environment, renderOptions);
     const { render, lock: lockFile } = rendered;
     if (beforeWork) await beforeWork(rendered);

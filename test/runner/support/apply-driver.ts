@@ -3,8 +3,9 @@
  * does, with the process's own SIGINT/SIGTERM/SIGHUP as interrupts) on a prepared fixture
  * workspace, printing every line tofu prints. Run with jiti:
  *   node node_modules/jiti/lib/jiti-cli.mjs apply-driver.ts <workspace.json>
- * where workspace.json is `{ binary, workingDir, stateDir, nodeNames, report? }`; every line is
- * also appended to `report` when given (a terminal that was closed shows nothing).
+ * where workspace.json is `{ binary, workingDir, stateDir, nodeNames, terraformEnv, report? }`;
+ * every line is also appended to `report` when given (a terminal that was closed shows nothing).
+ * `terraformEnv` is the test's offline CLI configuration (support/offline-terraform.ts).
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { flavorOf, processInterrupts, TofuRunner, tofuStatePaths } from "../../../src/runner/index.js";
@@ -15,6 +16,8 @@ interface DriverWorkspace {
   readonly workingDir: string;
   readonly stateDir: string;
   readonly nodeNames: readonly string[];
+  /** TF_CLI_CONFIG_FILE and CHECKPOINT_DISABLE from offlineTerraformEnv(): no registry, ever. */
+  readonly terraformEnv: Readonly<Record<string, string>>;
   readonly report?: string;
 }
 
@@ -33,8 +36,7 @@ const runner = new TofuRunner({
   env: {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    TF_CLI_CONFIG_FILE: "/dev/null",
-    CHECKPOINT_DISABLE: "1",
+    ...workspace.terraformEnv,
   },
   onOutput: (line) => say(`tofu: ${line}`),
   onNotice: (message) => say(`notice: ${message}`),

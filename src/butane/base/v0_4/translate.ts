@@ -2,7 +2,7 @@ import { type PathElement, Report } from "../../diagnostics.js";
 import { makeDataUrl } from "../../encode/data-url.js";
 import type { IgnObject, IgnValue } from "../../ignition/schema.js";
 import type { IgnitionSpec } from "../../ignition/spec.js";
-import type { Decoded, DecodedStruct } from "../../yaml/decode.js";
+import { binaryBytesOf, type Decoded, type DecodedStruct } from "../../yaml/decode.js";
 import { type LocalFileOptions, readLocalFile } from "../local-files.js";
 import { mergeTranslatedConfigs } from "../merge.js";
 import { mountUnit } from "../mount-units.js";
@@ -144,7 +144,7 @@ export class BaseTranslator {
         }
         bytes = read.bytes;
       } else {
-        bytes = Buffer.from(value, "utf8");
+        bytes = binaryBytesOf(from, field) ?? Buffer.from(value, "utf8");
       }
       const current = typeof to.compression === "string" ? to.compression : undefined;
       const data = makeDataUrl(bytes, current, true);

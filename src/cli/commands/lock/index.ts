@@ -15,6 +15,7 @@ import {
 import type { CommandModule } from "../../command.js";
 import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { downloadTimeouts } from "../../lifecycle/image.js";
+import { releaseSources } from "../../lifecycle/release-sources.js";
 
 function describeEntry(entry: LockedEnvironment): string[] {
   return [
@@ -65,6 +66,7 @@ const command: CommandModule = {
     const lock: LockFile = (await readLock(context.cwd)) ?? { lockfileVersion: 1, environments: {} };
 
     if (options.update === true) {
+      const sources = releaseSources(context.env);
       const signingKeys = options.offline === true ? "" : await readShippedSigningKey();
       const updated: Record<string, LockedEnvironment> = {};
       for (const { environment } of environments) {
@@ -76,6 +78,7 @@ const command: CommandModule = {
                   fetch: (url, init) => fetch(url, init),
                   signingKeys,
                   now: () => context.date(),
+                  sources,
                   timeouts: downloadTimeouts(context),
                 }),
               );
