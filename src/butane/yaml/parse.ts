@@ -7,11 +7,20 @@ import {
   isSeq,
   type Node,
   type ParsedNode,
-  parseDocument,
+  parseAllDocuments,
   Scalar,
   type YAMLError,
 } from "yaml";
-import { MAP_TAG, type ScalarStyle, SEQ_TAG, STR_TAG, type YamlNode, type YamlParseResult } from "./node.js";
+import { decodeDoubleQuoted } from "./double-quoted.js";
+import {
+  MAP_TAG,
+  type ScalarStyle,
+  SEQ_TAG,
+  STR_TAG,
+  type YamlNode,
+  type YamlParseResult,
+  type YamlSyntaxError,
+} from "./node.js";
 import { resolvePlain } from "./resolve.js";
 
 const LONG_TAG_PREFIX = "tag:yaml.org,2002:";
@@ -70,8 +79,16 @@ function startWithProperties(text: string, offset: number, properties: number): 
   return start;
 }
 
+/** Whether a block scalar's last line is text that ends the stream without a line break. */
+function endsStreamUnbroken(text: string, end: number): boolean {
+  if (end < text.length || /[\r\n]$/.test(text)) return false;
+  return text.slice(text.lastIndexOf("\n") + 1).trim() !== "";
+}
+
 class Converter {
   private readonly anchors = new Map<string, YamlNode>();
+  /** The first scanner error found while converting (libyaml's escape rules), if any. */
+  error: YamlSyntaxError | undefined;
   constructor(
     private readonly text: string,
     private readonly positions: PositionIndex,
@@ -99,7 +116,12 @@ class Converter {
       };
     } else if (isScalar(node)) {
       const style = STYLE[node.type ?? "PLAIN"] ?? "plain";
-      const value = typeof node.value === "string" ? node.value : String(node.value ?? "");
+      let value = typeof node.value === "string" ? node.value : String(node.value ?? "");
+      const range = (node as ParsedNode).range;
+      if (style === "double" && range) value = this.doubleQuoted(range[0], range[1]) ?? value;
+      // libyaml adds no final line break when the text ends the stream without one.
+      else if ((style === "literal" || style === "folded") && range && value.endsWith("\n"))
+        if (endsStreamUnbroken(this.text, range[1])) value = value.slice(0, -1);
       result = this.scalar(value, style, node.tag, start, 0);
     } else if (isMap(node) || isSeq(node)) {
       const pos = this.positions.at(start);
@@ -134,6 +156,21 @@ class Converter {
     }
     if (node.anchor) this.anchors.set(node.anchor, result);
     return result;
+  }
+
+  /** The value of the double-quoted scalar at [from, to), by libyaml's escape rules. */
+  private doubleQuoted(from: number, to: number): string | undefined {
+    const raw = this.text.slice(from, to);
+    if (!raw.includes("\\")) return undefined;
+    const decoded = decodeDoubleQuoted(raw);
+    if ("value" in decoded) return decoded.value;
+    if (!this.error) {
+      // A scanner error: go-yaml names the scalar's line, or the escape's when that is line 1.
+      const quoteLine = this.positions.at(from).line;
+      const line = quoteLine > 1 ? quoteLine : this.positions.at(from + decoded.at).line;
+      this.error = { line: line > 1 ? line : 0, message: decoded.error };
+    }
+    return "";
   }
 
   /** An empty value sits right after the `:` that introduced it. */
@@ -361,10 +398,43 @@ function libyamlEquivalent(
   return undefined;
 }
 
-/** Parses the first YAML document of `text` into go-yaml's node model. */
-export function parseYaml(text: string): YamlParseResult {
+/**
+ * Whether `text` holds a character libyaml's reader refuses: it allows tab, LF, CR, printable
+ * ASCII, NEL, and the rest of Unicode but surrogates (which UTF-8 cannot carry), U+FFFE, U+FFFF.
+ */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) continue;
+    if (c === 0x09 || c === 0x0a || c === 0x0d || c === 0x85) continue;
+    if (c < 0x20 || c < 0xa0 || c === 0xfffe || c === 0xffff) return true;
+  }
+  return false;
+}
+/** A `%YAML` directive, which go-yaml accepts only for version 1.1. */
+const YAML_DIRECTIVE = /^%YAML[ \t]+(\S*)/m;
+
+/** Errors libyaml raises before it parses anything: its reader's and its directive check. */
+function readerError(text: string): YamlSyntaxError | undefined {
+  if (hasControlCharacter(text)) return { line: 0, message: "control characters are not allowed" };
+  const firstDocument = text.search(/^(---|\.\.\.)(?=[\s]|$)|^[^%#\s]/m);
+  const directive = YAML_DIRECTIVE.exec(firstDocument >= 0 ? text.slice(0, firstDocument) : text);
+  if (directive && directive[1] !== "1.1") {
+    // A parser error: go-yaml names its 0-based line, or none on the first.
+    const line = text.slice(0, directive.index).split("\n").length - 1;
+    return { line, message: "found incompatible YAML document" };
+  }
+  return undefined;
+}
+
+/** Parses the first YAML document of `text` into go-yaml's node model; later ones are never read. */
+export function parseYaml(input: string): YamlParseResult {
+  const early = readerError(input);
+  if (early) return { error: early };
+  // libyaml takes a lone CR for a line break; the `yaml` package does not. Same length, same offsets.
+  const text = input.includes("\r") ? input.replace(/\r(?!\n)/g, "\n") : input;
   const positions = new PositionIndex(text);
-  const doc = parseDocument(text, {
+  const docs = parseAllDocuments(text, {
     schema: "failsafe",
     // Tags such as !!binary stay text here: the decoder resolves them once, as go-yaml does.
     resolveKnownTags: false,
@@ -372,11 +442,20 @@ export function parseYaml(text: string): YamlParseResult {
     strict: false,
     prettyErrors: false,
   });
-  const error = doc.errors[0];
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (!doc) return /^\s*---/m.test(text.replace(/#.*$/gm, "")) ? { root: emptyRoot(text, positions) } : {};
+  // Escapes are checked by libyaml's rules while converting (./double-quoted.ts).
+  const error = doc.errors.find((e) => e.code !== "BAD_DQ_ESCAPE");
   if (error) return { error: goYamlError(error, doc, positions) };
   if (doc.contents === null || doc.contents === undefined) {
     if (!/^\s*---/m.test(text.replace(/#.*$/gm, ""))) return {};
-    return { root: new Converter(text, positions).convert(new Scalar(null), 0) };
+    return { root: emptyRoot(text, positions) };
   }
-  return { root: new Converter(text, positions).convert(doc.contents as Node, 0) };
+  const converter = new Converter(text, positions);
+  const root = converter.convert(doc.contents as Node, 0);
+  return converter.error ? { error: converter.error } : { root };
+}
+
+function emptyRoot(text: string, positions: PositionIndex): YamlNode {
+  return new Converter(text, positions).convert(new Scalar(null), 0);
 }
