@@ -11,6 +11,7 @@ import {
   Scalar,
   type YAMLError,
 } from "yaml";
+import { blockScalarTab } from "./block-scalar-tabs.js";
 import { decodeDoubleQuoted } from "./double-quoted.js";
 import {
   MAP_TAG,
@@ -446,6 +447,13 @@ export function parseYaml(input: string): YamlParseResult {
   if (!doc) return /^\s*---/m.test(text.replace(/#.*$/gm, "")) ? { root: emptyRoot(text, positions) } : {};
   // Escapes are checked by libyaml's rules while converting (./double-quoted.ts).
   const error = doc.errors.find((e) => e.code !== "BAD_DQ_ESCAPE");
+  const tab = text.includes("\t") ? blockScalarTab(text) : undefined;
+  if (tab && (!error || error.pos[0] >= tab.header)) {
+    // A scanner error: go-yaml names the indicator's line, or the tab's when that is line 1.
+    const headerLine = positions.at(tab.header).line;
+    const line = headerLine > 1 ? headerLine : positions.at(tab.offset).line;
+    return { error: { line, message: "found a tab character where an indentation space is expected" } };
+  }
   if (error) return { error: goYamlError(error, doc, positions) };
   if (doc.contents === null || doc.contents === undefined) {
     if (!/^\s*---/m.test(text.replace(/#.*$/gm, ""))) return {};
