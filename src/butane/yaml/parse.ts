@@ -80,16 +80,25 @@ function startWithProperties(text: string, offset: number, properties: number): 
   return start;
 }
 
-/** Whether a block scalar's last line is text that ends the stream without a line break. */
+/** Whether a block scalar's last line is text (a tab counts) that ends the stream without a line break. */
 function endsStreamUnbroken(text: string, end: number): boolean {
   if (end < text.length || /[\r\n]$/.test(text)) return false;
-  return text.slice(text.lastIndexOf("\n") + 1).trim() !== "";
+  return /[^ ]/.test(text.slice(text.lastIndexOf("\n") + 1));
+}
+
+/** A plain scalar with no text, no anchor and no tag: the `yaml` package's empty value. */
+function isEmptyPlain(node: unknown): boolean {
+  if (!isScalar(node) || node.anchor || node.tag || node.type !== "PLAIN") return false;
+  const range = (node as ParsedNode).range;
+  return range !== undefined && range !== null && range[0] === range[1];
 }
 
 class Converter {
   private readonly anchors = new Map<string, YamlNode>();
-  /** The first scanner error found while converting (libyaml's escape rules), if any. */
+  /** The first error found while converting (libyaml's escape and flow rules), if any. */
   error: YamlSyntaxError | undefined;
+  /** The flow collections around the node being converted, innermost last. */
+  private readonly flows: { readonly sequence: boolean; readonly offset: number }[] = [];
   constructor(
     private readonly text: string,
     private readonly positions: PositionIndex,
@@ -120,6 +129,7 @@ class Converter {
       let value = typeof node.value === "string" ? node.value : String(node.value ?? "");
       const range = (node as ParsedNode).range;
       if (style === "double" && range) value = this.doubleQuoted(range[0], range[1]) ?? value;
+      else if (style === "plain" && range && this.flows.length > 0) this.plainInFlow(range[0], range[1]);
       // libyaml adds no final line break when the text ends the stream without one.
       else if ((style === "literal" || style === "folded") && range && value.endsWith("\n"))
         if (endsStreamUnbroken(this.text, range[1])) value = value.slice(0, -1);
@@ -138,19 +148,20 @@ class Converter {
         content: [],
       };
       if (node.anchor) this.anchors.set(node.anchor, collection);
+      if (node.flow) this.flows.push({ sequence: isSeq(node), offset: rangeStart });
       if (isMap(node)) {
         for (const pair of node.items) {
           const key = pair.key as Node | null;
           const keyNode = this.convert(key, (key as ParsedNode | null)?.range?.[0] ?? start);
           const keyEnd = (key as ParsedNode | null)?.range?.[1] ?? start;
-          collection.content.push(
-            keyNode,
-            this.convert(pair.value as Node | null, this.emptyValueOffset(keyEnd)),
-          );
+          // An empty value is placed after its `:`, not after the blanks that follow it.
+          const value = isEmptyPlain(pair.value) ? null : (pair.value as Node | null);
+          collection.content.push(keyNode, this.convert(value, this.emptyValueOffset(keyEnd)));
         }
       } else {
         for (const item of node.items) collection.content.push(this.convert(item as Node | null, start));
       }
+      if (node.flow) this.flows.pop();
       return collection;
     } else {
       result = this.scalar("", "plain", undefined, start, 0);
@@ -172,6 +183,19 @@ class Converter {
       this.error = { line: line > 1 ? line : 0, message: decoded.error };
     }
     return "";
+  }
+
+  /**
+   * libyaml ends a plain scalar at a `?` inside a flow collection (YAML 1.2 lets it through), and
+   * the `?` then stands where the collection wanted a `,`: a parser error at the collection's line.
+   */
+  private plainInFlow(from: number, to: number): void {
+    const question = this.text.indexOf("?", from);
+    const flow = this.flows[this.flows.length - 1];
+    if (this.error || question < 0 || question >= to || !flow) return;
+    const contextLine0 = this.positions.at(flow.offset).line - 1;
+    const line = contextLine0 !== 0 ? contextLine0 : this.positions.at(question).line - 1;
+    this.error = { line, message: `did not find expected ',' or '${flow.sequence ? "]" : "}"}'` };
   }
 
   /** An empty value sits right after the `:` that introduced it. */
