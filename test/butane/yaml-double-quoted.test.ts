@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeDoubleQuoted } from "../../src/butane/yaml/double-quoted.js";
+import { decodeDoubleQuoted, decodeSingleQuoted } from "../../src/butane/yaml/double-quoted.js";
 
 /** libyaml's double-quoted scalars (YAML 1.1 escapes), as go-yaml v3 and so butane read them. */
 const VALUES: ReadonlyArray<readonly [string, string]> = [
@@ -23,6 +23,19 @@ const ERRORS: ReadonlyArray<readonly [string, string, number]> = [
   ['"\\U00110000"', "found invalid Unicode character escape code", 1],
   ['"x\\x4"', "did not find expected hexdecimal number", 2],
 ];
+
+const SINGLE: ReadonlyArray<readonly [string, string]> = [
+  ["'it''s'", "it's"],
+  ["'a\\b'", "a\\b"],
+  ["'a\n\n  b  \n c'", "a\nb c"],
+  ["''''", "'"],
+];
+
+describe("decodeSingleQuoted", () => {
+  it.each(SINGLE)("%j reads as %j", (raw, value) => {
+    expect(decodeSingleQuoted(raw)).toBe(value);
+  });
+});
 
 describe("decodeDoubleQuoted", () => {
   it.each(VALUES)("%j reads as %j", (raw, value) => {

@@ -1,5 +1,5 @@
 /**
- * Double-quoted scalars the way libyaml (and so go-yaml v3) reads them. Its escape set is YAML
+ * Quoted scalars the way libyaml (and so go-yaml v3) reads them. Its escape set is YAML
  * 1.1's: it has `\'` (which the `yaml` package refuses) and lacks YAML 1.2's `\/`, and it refuses
  * escapes that name a surrogate or a code point past U+10FFFF, which the `yaml` package lets
  * through. Folding is YAML's: a line break between text becomes a space, blank lines become
@@ -40,8 +40,18 @@ function breakLength(raw: string, i: number): number {
   return raw[i] === "\r" && raw[i + 1] === "\n" ? 2 : 1;
 }
 
-/** Decodes `raw`, the scalar's source from its opening to its closing quote, both included. */
+/** Decodes `raw`, a double-quoted scalar's source from its opening to its closing quote. */
 export function decodeDoubleQuoted(raw: string): DoubleQuoted {
+  return decodeQuoted(raw, false);
+}
+
+/** Decodes a single-quoted scalar's source: `''` is a quote, folding as in double quotes. */
+export function decodeSingleQuoted(raw: string): string {
+  const decoded = decodeQuoted(raw, true);
+  return "value" in decoded ? decoded.value : "";
+}
+
+function decodeQuoted(raw: string, single: boolean): DoubleQuoted {
   const end = raw.length - 1; // the closing quote
   let out = "";
   let i = 1;
@@ -50,7 +60,12 @@ export function decodeDoubleQuoted(raw: string): DoubleQuoted {
     // Text up to the next blank or break.
     while (i < end && !isBlank(raw[i]) && !isBreak(raw[i])) {
       const c = raw[i] ?? "";
-      if (c !== "\\") {
+      if (single && c === "'") {
+        out += "'";
+        i += 2;
+        continue;
+      }
+      if (single || c !== "\\") {
         const code = raw.codePointAt(i) ?? 0;
         const char = String.fromCodePoint(code);
         out += char;

@@ -12,7 +12,7 @@ import {
   type YAMLError,
 } from "yaml";
 import { blockScalarTab } from "./block-scalar-tabs.js";
-import { decodeDoubleQuoted } from "./double-quoted.js";
+import { decodeDoubleQuoted, decodeSingleQuoted } from "./double-quoted.js";
 import {
   MAP_TAG,
   type ScalarStyle,
@@ -129,6 +129,8 @@ class Converter {
       let value = typeof node.value === "string" ? node.value : String(node.value ?? "");
       const range = (node as ParsedNode).range;
       if (style === "double" && range) value = this.doubleQuoted(range[0], range[1]) ?? value;
+      else if (style === "single" && range && /[\r\n]/.test(this.text.slice(range[0], range[1])))
+        value = decodeSingleQuoted(this.text.slice(range[0], range[1]));
       else if (style === "plain" && range && this.flows.length > 0) this.plainInFlow(range[0], range[1]);
       // libyaml adds no final line break when the text ends the stream without one.
       else if ((style === "literal" || style === "folded") && range && value.endsWith("\n"))
@@ -173,7 +175,7 @@ class Converter {
   /** The value of the double-quoted scalar at [from, to), by libyaml's escape rules. */
   private doubleQuoted(from: number, to: number): string | undefined {
     const raw = this.text.slice(from, to);
-    if (!raw.includes("\\")) return undefined;
+    if (!raw.includes("\\") && !/[\r\n]/.test(raw)) return undefined;
     const decoded = decodeDoubleQuoted(raw);
     if ("value" in decoded) return decoded.value;
     if (!this.error) {
@@ -459,15 +461,19 @@ export function parseYaml(input: string): YamlParseResult {
   // libyaml takes a lone CR for a line break; the `yaml` package does not. Same length, same offsets.
   const text = input.includes("\r") ? input.replace(/\r(?!\n)/g, "\n") : input;
   const positions = new PositionIndex(text);
-  const docs = parseAllDocuments(text, {
-    schema: "failsafe",
-    // Tags such as !!binary stay text here: the decoder resolves them once, as go-yaml does.
-    resolveKnownTags: false,
-    uniqueKeys: false,
-    strict: false,
-    prettyErrors: false,
-  });
-  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  let parseable = text;
+  let doc = firstDocument(parseable);
+  // libyaml does not mind the indentation of a quoted scalar's later lines; the `yaml` package
+  // does. Such a scalar is handed to it on one line (same offsets) and decoded from the source.
+  for (let round = 0; round < 16 && doc; round++) {
+    const unclosed = doc.errors.find(
+      (e) => e.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(e.message),
+    );
+    const joined = unclosed ? joinQuotedLines(parseable, unclosed) : undefined;
+    if (!joined) break;
+    parseable = joined;
+    doc = firstDocument(parseable);
+  }
   if (!doc) return /^\s*---/m.test(text.replace(/#.*$/gm, "")) ? { root: emptyRoot(text, positions) } : {};
   // Escapes are checked by libyaml's rules while converting (./double-quoted.ts).
   const error = doc.errors.find((e) => e.code !== "BAD_DQ_ESCAPE");
@@ -486,6 +492,53 @@ export function parseYaml(input: string): YamlParseResult {
   const converter = new Converter(text, positions);
   const root = converter.convert(doc.contents as Node, 0);
   return converter.error ? { error: converter.error } : { root };
+}
+
+function firstDocument(text: string): Document.Parsed | undefined {
+  const docs = parseAllDocuments(text, {
+    schema: "failsafe",
+    // Tags such as !!binary stay text here: the decoder resolves them once, as go-yaml does.
+    resolveKnownTags: false,
+    uniqueKeys: false,
+    strict: false,
+    prettyErrors: false,
+  });
+  return Array.isArray(docs) ? docs[0] : undefined;
+}
+
+/**
+ * The text with the line breaks of the quoted scalar the `yaml` package left unclosed turned
+ * into blanks, when libyaml would close it: its opening quote is the last one before the error
+ * that starts a value, and a closing quote follows. Undefined when there is none to join.
+ */
+function joinQuotedLines(text: string, error: YAMLError): string | undefined {
+  const quote = /^Missing closing "/.test(error.message) ? '"' : "'";
+  let open = -1;
+  for (let i = Math.min(error.pos[0], text.length - 1); i >= 0; i--) {
+    if (text[i] !== quote) continue;
+    let j = i - 1;
+    while (j >= 0 && (text[j] === " " || text[j] === "\t")) j--;
+    if (j < 0 || "\n\r:-[{,?".includes(text[j] ?? "")) {
+      open = i;
+      break;
+    }
+  }
+  if (open < 0) return undefined;
+  let close = -1;
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i];
+    if (quote === '"' && c === "\\") i++;
+    else if (quote === "'" && c === "'" && text[i + 1] === "'") i++;
+    else if (c === quote) {
+      close = i;
+      break;
+    }
+  }
+  if (close < 0) return undefined;
+  const inside = text.slice(open, close);
+  // A document marker at the start of one of its lines ends the stream's document for libyaml too.
+  if (!/[\r\n]/.test(inside) || /[\r\n](---|\.\.\.)([\s]|$)/.test(inside)) return undefined;
+  return text.slice(0, open) + inside.replace(/[\r\n]/g, " ") + text.slice(close);
 }
 
 function emptyRoot(text: string, positions: PositionIndex): YamlNode {
