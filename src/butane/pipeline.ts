@@ -76,10 +76,8 @@ function inYamlSpace(report: Report, translations: TranslationSet): ReportEntry[
 export function compileStages(source: string, options: LocalFileOptions): CompileOutcome {
   const parsed = parseYaml(source);
   if (parsed.error) {
-    return {
-      entries: [],
-      error: `Error unmarshaling yaml: yaml: line ${parsed.error.line}: ${parsed.error.message}`,
-    };
+    const where = parsed.error.line > 0 ? `line ${parsed.error.line}: ` : "";
+    return { entries: [], error: `Error unmarshaling yaml: yaml: ${where}${parsed.error.message}` };
   }
   const root = parsed.root;
 

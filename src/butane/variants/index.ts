@@ -1,3 +1,4 @@
+import { fcos1_2_0 } from "./fcos/v1_2_0/index.js";
 import { fcos1_3_0 } from "./fcos/v1_3_0/index.js";
 import { fcos1_4_0 } from "./fcos/v1_4_0/index.js";
 import { fcos1_5_0 } from "./fcos/v1_5_0/index.js";
@@ -9,6 +10,7 @@ import type { SpecVersion } from "./spec-version.js";
 
 /** Every supported spec version; adding one is adding its folder and a line here. */
 export const SPEC_VERSIONS: readonly SpecVersion[] = [
+  fcos1_2_0,
   fcos1_3_0,
   fcos1_4_0,
   fcos1_5_0,

@@ -45,6 +45,17 @@ interface Outcome {
 
 const FAILED: Outcome = { ok: false };
 
+const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Go's base64.StdEncoding.DecodeString: padding required, line breaks skipped, any other
+ * character (a space included) refused; undefined where Go returns an error.
+ */
+function goBase64(text: string): Buffer | undefined {
+  const compact = text.replace(/[\r\n]/g, "");
+  return PADDED_BASE64.test(compact) ? Buffer.from(compact, "base64") : undefined;
+}
+
 /** A go-yaml failure that is not a type error (e.g. a recursive alias); ends decoding. */
 export class YamlDecodeFailure extends Error {}
 
@@ -111,16 +122,17 @@ export class GoYamlDecoder {
 
   private scalar(node: YamlNode, type: TypeSpec, pointer: boolean): Outcome {
     const resolved = this.resolve(node);
+    // go-yaml decodes a !!binary scalar before it looks at the target, and stops on bad base64.
+    const binary = resolved.tag === BINARY_TAG ? goBase64(node.value) : undefined;
+    if (resolved.tag === BINARY_TAG && !binary)
+      throw new YamlDecodeFailure("!!binary value contains invalid base64 data");
     if (resolved.tag === NULL_TAG) {
       // go-yaml's d.null(): only pointers, slices and maps accept null (and become nil).
       return { ok: pointer || type.kind === "list" };
     }
     switch (type.kind) {
       case "string": {
-        if (resolved.tag === BINARY_TAG) {
-          const bytes = Buffer.from(node.value.replace(/\s+/g, ""), "base64");
-          return { ok: true, value: bytes.toString("utf8"), bytes };
-        }
+        if (binary) return { ok: true, value: binary.toString("utf8"), bytes: binary };
         return { ok: true, value: node.value };
       }
       case "int": {

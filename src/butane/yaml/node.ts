@@ -26,6 +26,7 @@ export interface YamlNode {
 
 /** A YAML syntax error, with the line number go-yaml would name. */
 export interface YamlSyntaxError {
+  /** go-yaml's line; 0 when it names none (a reader error, or a mark on the first line). */
   readonly line: number;
   readonly message: string;
 }

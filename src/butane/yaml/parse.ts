@@ -7,11 +7,21 @@ import {
   isSeq,
   type Node,
   type ParsedNode,
-  parseDocument,
+  parseAllDocuments,
   Scalar,
   type YAMLError,
 } from "yaml";
-import { MAP_TAG, type ScalarStyle, SEQ_TAG, STR_TAG, type YamlNode, type YamlParseResult } from "./node.js";
+import { blockScalarTab } from "./block-scalar-tabs.js";
+import { decodeDoubleQuoted, decodeSingleQuoted } from "./double-quoted.js";
+import {
+  MAP_TAG,
+  type ScalarStyle,
+  SEQ_TAG,
+  STR_TAG,
+  type YamlNode,
+  type YamlParseResult,
+  type YamlSyntaxError,
+} from "./node.js";
 import { resolvePlain } from "./resolve.js";
 
 const LONG_TAG_PREFIX = "tag:yaml.org,2002:";
@@ -70,8 +80,25 @@ function startWithProperties(text: string, offset: number, properties: number): 
   return start;
 }
 
+/** Whether a block scalar's last line is text (a tab counts) that ends the stream without a line break. */
+function endsStreamUnbroken(text: string, end: number): boolean {
+  if (end < text.length || /[\r\n]$/.test(text)) return false;
+  return /[^ ]/.test(text.slice(text.lastIndexOf("\n") + 1));
+}
+
+/** A plain scalar with no text, no anchor and no tag: the `yaml` package's empty value. */
+function isEmptyPlain(node: unknown): boolean {
+  if (!isScalar(node) || node.anchor || node.tag || node.type !== "PLAIN") return false;
+  const range = (node as ParsedNode).range;
+  return range !== undefined && range !== null && range[0] === range[1];
+}
+
 class Converter {
   private readonly anchors = new Map<string, YamlNode>();
+  /** The first error found while converting (libyaml's escape and flow rules), if any. */
+  error: YamlSyntaxError | undefined;
+  /** The flow collections around the node being converted, innermost last. */
+  private readonly flows: { readonly sequence: boolean; readonly offset: number }[] = [];
   constructor(
     private readonly text: string,
     private readonly positions: PositionIndex,
@@ -99,7 +126,15 @@ class Converter {
       };
     } else if (isScalar(node)) {
       const style = STYLE[node.type ?? "PLAIN"] ?? "plain";
-      const value = typeof node.value === "string" ? node.value : String(node.value ?? "");
+      let value = typeof node.value === "string" ? node.value : String(node.value ?? "");
+      const range = (node as ParsedNode).range;
+      if (style === "double" && range) value = this.doubleQuoted(range[0], range[1]) ?? value;
+      else if (style === "single" && range && /[\r\n]/.test(this.text.slice(range[0], range[1])))
+        value = decodeSingleQuoted(this.text.slice(range[0], range[1]));
+      else if (style === "plain" && range && this.flows.length > 0) this.plainInFlow(range[0], range[1]);
+      // libyaml adds no final line break when the text ends the stream without one.
+      else if ((style === "literal" || style === "folded") && range && value.endsWith("\n"))
+        if (endsStreamUnbroken(this.text, range[1])) value = value.slice(0, -1);
       result = this.scalar(value, style, node.tag, start, 0);
     } else if (isMap(node) || isSeq(node)) {
       const pos = this.positions.at(start);
@@ -115,25 +150,54 @@ class Converter {
         content: [],
       };
       if (node.anchor) this.anchors.set(node.anchor, collection);
+      if (node.flow) this.flows.push({ sequence: isSeq(node), offset: rangeStart });
       if (isMap(node)) {
         for (const pair of node.items) {
           const key = pair.key as Node | null;
           const keyNode = this.convert(key, (key as ParsedNode | null)?.range?.[0] ?? start);
           const keyEnd = (key as ParsedNode | null)?.range?.[1] ?? start;
-          collection.content.push(
-            keyNode,
-            this.convert(pair.value as Node | null, this.emptyValueOffset(keyEnd)),
-          );
+          // An empty value is placed after its `:`, not after the blanks that follow it.
+          const value = isEmptyPlain(pair.value) ? null : (pair.value as Node | null);
+          collection.content.push(keyNode, this.convert(value, this.emptyValueOffset(keyEnd)));
         }
       } else {
         for (const item of node.items) collection.content.push(this.convert(item as Node | null, start));
       }
+      if (node.flow) this.flows.pop();
       return collection;
     } else {
       result = this.scalar("", "plain", undefined, start, 0);
     }
     if (node.anchor) this.anchors.set(node.anchor, result);
     return result;
+  }
+
+  /** The value of the double-quoted scalar at [from, to), by libyaml's escape rules. */
+  private doubleQuoted(from: number, to: number): string | undefined {
+    const raw = this.text.slice(from, to);
+    if (!raw.includes("\\") && !/[\r\n]/.test(raw)) return undefined;
+    const decoded = decodeDoubleQuoted(raw);
+    if ("value" in decoded) return decoded.value;
+    if (!this.error) {
+      // A scanner error: go-yaml names the scalar's line, or the escape's when that is line 1.
+      const quoteLine = this.positions.at(from).line;
+      const line = quoteLine > 1 ? quoteLine : this.positions.at(from + decoded.at).line;
+      this.error = { line: line > 1 ? line : 0, message: decoded.error };
+    }
+    return "";
+  }
+
+  /**
+   * libyaml ends a plain scalar at a `?` inside a flow collection (YAML 1.2 lets it through), and
+   * the `?` then stands where the collection wanted a `,`: a parser error at the collection's line.
+   */
+  private plainInFlow(from: number, to: number): void {
+    const question = this.text.indexOf("?", from);
+    const flow = this.flows[this.flows.length - 1];
+    if (this.error || question < 0 || question >= to || !flow) return;
+    const contextLine0 = this.positions.at(flow.offset).line - 1;
+    const line = contextLine0 !== 0 ? contextLine0 : this.positions.at(question).line - 1;
+    this.error = { line, message: `did not find expected ',' or '${flow.sequence ? "]" : "}"}'` };
   }
 
   /** An empty value sits right after the `:` that introduced it. */
@@ -361,10 +425,77 @@ function libyamlEquivalent(
   return undefined;
 }
 
-/** Parses the first YAML document of `text` into go-yaml's node model. */
-export function parseYaml(text: string): YamlParseResult {
+/**
+ * Whether `text` holds a character libyaml's reader refuses: it allows tab, LF, CR, printable
+ * ASCII, NEL, and the rest of Unicode but surrogates (which UTF-8 cannot carry), U+FFFE, U+FFFF.
+ */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) continue;
+    if (c === 0x09 || c === 0x0a || c === 0x0d || c === 0x85) continue;
+    if (c < 0x20 || c < 0xa0 || c === 0xfffe || c === 0xffff) return true;
+  }
+  return false;
+}
+/** A `%YAML` directive, which go-yaml accepts only for version 1.1. */
+const YAML_DIRECTIVE = /^%YAML[ \t]+(\S*)/m;
+
+/** Errors libyaml raises before it parses anything: its reader's and its directive check. */
+function readerError(text: string): YamlSyntaxError | undefined {
+  if (hasControlCharacter(text)) return { line: 0, message: "control characters are not allowed" };
+  const firstDocument = text.search(/^(---|\.\.\.)(?=[\s]|$)|^[^%#\s]/m);
+  const directive = YAML_DIRECTIVE.exec(firstDocument >= 0 ? text.slice(0, firstDocument) : text);
+  if (directive && directive[1] !== "1.1") {
+    // A parser error: go-yaml names its 0-based line, or none on the first.
+    const line = text.slice(0, directive.index).split("\n").length - 1;
+    return { line, message: "found incompatible YAML document" };
+  }
+  return undefined;
+}
+
+/** Parses the first YAML document of `text` into go-yaml's node model; later ones are never read. */
+export function parseYaml(input: string): YamlParseResult {
+  const early = readerError(input);
+  if (early) return { error: early };
+  // libyaml takes a lone CR for a line break; the `yaml` package does not. Same length, same offsets.
+  const text = input.includes("\r") ? input.replace(/\r(?!\n)/g, "\n") : input;
   const positions = new PositionIndex(text);
-  const doc = parseDocument(text, {
+  let parseable = text;
+  let doc = firstDocument(parseable);
+  // libyaml does not mind the indentation of a quoted scalar's later lines; the `yaml` package
+  // does. Such a scalar is handed to it on one line (same offsets) and decoded from the source.
+  for (let round = 0; round < 16 && doc; round++) {
+    const unclosed = doc.errors.find(
+      (e) => e.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(e.message),
+    );
+    const joined = unclosed ? joinQuotedLines(parseable, unclosed) : undefined;
+    if (!joined) break;
+    parseable = joined;
+    doc = firstDocument(parseable);
+  }
+  if (!doc) return /^\s*---/m.test(text.replace(/#.*$/gm, "")) ? { root: emptyRoot(text, positions) } : {};
+  // Escapes are checked by libyaml's rules while converting (./double-quoted.ts).
+  const error = doc.errors.find((e) => e.code !== "BAD_DQ_ESCAPE");
+  const tab = text.includes("\t") ? blockScalarTab(text) : undefined;
+  if (tab && (!error || error.pos[0] >= tab.header)) {
+    // A scanner error: go-yaml names the indicator's line, or the tab's when that is line 1.
+    const headerLine = positions.at(tab.header).line;
+    const line = headerLine > 1 ? headerLine : positions.at(tab.offset).line;
+    return { error: { line, message: "found a tab character where an indentation space is expected" } };
+  }
+  if (error) return { error: goYamlError(error, doc, positions) };
+  if (doc.contents === null || doc.contents === undefined) {
+    if (!/^\s*---/m.test(text.replace(/#.*$/gm, ""))) return {};
+    return { root: emptyRoot(text, positions) };
+  }
+  const converter = new Converter(text, positions);
+  const root = converter.convert(doc.contents as Node, 0);
+  return converter.error ? { error: converter.error } : { root };
+}
+
+function firstDocument(text: string): Document.Parsed | undefined {
+  const docs = parseAllDocuments(text, {
     schema: "failsafe",
     // Tags such as !!binary stay text here: the decoder resolves them once, as go-yaml does.
     resolveKnownTags: false,
@@ -372,11 +503,44 @@ export function parseYaml(text: string): YamlParseResult {
     strict: false,
     prettyErrors: false,
   });
-  const error = doc.errors[0];
-  if (error) return { error: goYamlError(error, doc, positions) };
-  if (doc.contents === null || doc.contents === undefined) {
-    if (!/^\s*---/m.test(text.replace(/#.*$/gm, ""))) return {};
-    return { root: new Converter(text, positions).convert(new Scalar(null), 0) };
+  return Array.isArray(docs) ? docs[0] : undefined;
+}
+
+/**
+ * The text with the line breaks of the quoted scalar the `yaml` package left unclosed turned
+ * into blanks, when libyaml would close it: its opening quote is the last one before the error
+ * that starts a value, and a closing quote follows. Undefined when there is none to join.
+ */
+function joinQuotedLines(text: string, error: YAMLError): string | undefined {
+  const quote = /^Missing closing "/.test(error.message) ? '"' : "'";
+  let open = -1;
+  for (let i = Math.min(error.pos[0], text.length - 1); i >= 0; i--) {
+    if (text[i] !== quote) continue;
+    let j = i - 1;
+    while (j >= 0 && (text[j] === " " || text[j] === "\t")) j--;
+    if (j < 0 || "\n\r:-[{,?".includes(text[j] ?? "")) {
+      open = i;
+      break;
+    }
   }
-  return { root: new Converter(text, positions).convert(doc.contents as Node, 0) };
+  if (open < 0) return undefined;
+  let close = -1;
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i];
+    if (quote === '"' && c === "\\") i++;
+    else if (quote === "'" && c === "'" && text[i + 1] === "'") i++;
+    else if (c === quote) {
+      close = i;
+      break;
+    }
+  }
+  if (close < 0) return undefined;
+  const inside = text.slice(open, close);
+  // A document marker at the start of one of its lines ends the stream's document for libyaml too.
+  if (!/[\r\n]/.test(inside) || /[\r\n](---|\.\.\.)([\s]|$)/.test(inside)) return undefined;
+  return text.slice(0, open) + inside.replace(/[\r\n]/g, " ") + text.slice(close);
+}
+
+function emptyRoot(text: string, positions: PositionIndex): YamlNode {
+  return new Converter(text, positions).convert(new Scalar(null), 0);
 }

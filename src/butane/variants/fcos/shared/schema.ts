@@ -14,6 +14,8 @@ import {
 export interface FcosFeatures {
   /** Go package of the spec version (`v1_3`), used in type names. */
   readonly pkg: string;
+  /** 1.3.0 and later: `boot_device` (1.2.0 is its base alone, plus the reserved-label warning). */
+  readonly bootDevice: boolean;
   /** 1.5.0 and later: `boot_device.luks.discard` and `grub.users`. */
   readonly grub: boolean;
   /** 1.6.0-experimental: `boot_device.luks.device` and the s390x layouts. */
@@ -45,7 +47,7 @@ export function fcosConfigSchema(base: StructSpec, features: FcosFeatures): Stru
   ]);
   return struct(`${pkg}.Config`, [
     ...base.fields,
-    field("boot_device", bootDevice),
+    ...(features.bootDevice ? [field("boot_device", bootDevice)] : []),
     ...(features.grub ? [field("grub", grub)] : []),
   ]);
 }

@@ -7,7 +7,7 @@ import { fcosSpec } from "../shared/spec.js";
 /** Fedora CoreOS 1.4.0: base v0_4 (kernel arguments, swap units) plus `boot_device`, Ignition 3.3.0. */
 export const fcos1_4_0 = fcosSpec({
   version: "1.4.0",
-  features: { pkg: "v1_4", grub: false, s390x: false },
+  features: { bootDevice: true, pkg: "v1_4", grub: false, s390x: false },
   base: { schema: configSchema, checks: sourceChecks, translator: BaseTranslator },
   ignition: ignition3_3_0,
 });

@@ -10,7 +10,7 @@ import { fcosSpec } from "../shared/spec.js";
  */
 export const fcos1_5_0 = fcosSpec({
   version: "1.5.0",
-  features: { pkg: "v1_5", grub: true, s390x: false },
+  features: { bootDevice: true, pkg: "v1_5", grub: true, s390x: false },
   base: { schema: configSchema, checks: sourceChecks, translator: BaseTranslatorV0_5 },
   ignition: ignition3_4_0,
 });

@@ -9,7 +9,7 @@ import { fcosSpec } from "../shared/spec.js";
  */
 export const fcos1_6_0_exp = fcosSpec({
   version: "1.6.0-experimental",
-  features: { pkg: "v1_6_exp", grub: true, s390x: true },
+  features: { bootDevice: true, pkg: "v1_6_exp", grub: true, s390x: true },
   base: { schema: configSchema, checks: sourceChecks, translator: BaseTranslatorV0_6Exp },
   ignition: ignition3_5_0_exp,
 });
