@@ -4,6 +4,7 @@ import { makeDataUrl } from "./encode/data-url.js";
 import type { IgnObject } from "./ignition/schema.js";
 import { type CompileOutcome, compileStages } from "./pipeline.js";
 import { SPEC_VERSIONS } from "./variants/index.js";
+import { decodeYamlInput } from "./yaml/input-encoding.js";
 
 /**
  * Butane to Ignition, in process: a faithful port of coreos/butane 0.22 for the flatcar
@@ -136,12 +137,21 @@ function finish(
 }
 
 /**
- * Compiles Butane source text to Ignition, like `butane [--strict] [--pretty] [-d DIR]`.
+ * Compiles Butane source (text, or a file's bytes) to Ignition, like `butane [--strict] [--pretty] [-d DIR]`.
  * Never throws on bad input: every problem is a diagnostic (kind, source path, line/column,
  * message) and `ok` is false with the reference's `summary` line. The only I/O is reading
  * `local` files under `filesDir`.
  */
-export function compileButane(source: string, options: ButaneOptions = {}): ButaneResult {
+export function compileButane(source: string | Uint8Array, options: ButaneOptions = {}): ButaneResult {
+  if (typeof source !== "string") {
+    // Bytes, as a file holds them: decoded as libyaml would (UTF-8 or UTF-16), or refused as it does.
+    const decoded = decodeYamlInput(source);
+    if (!decoded.ok) {
+      const outcome = { entries: [], error: `Error unmarshaling yaml: yaml: ${decoded.problem}` };
+      return finish({ outcome, diagnostics: [] }, options);
+    }
+    return finish(compileInternal(decoded.text, options), options);
+  }
   return finish(compileInternal(source, options), options);
 }
 

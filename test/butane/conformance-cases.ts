@@ -10,7 +10,10 @@ export interface ConformanceCase {
   readonly name: string;
   readonly dir: string;
   readonly args: string[];
+  /** config.bu read as UTF-8 text (for mutations and text checks). */
   readonly source: string;
+  /** config.bu as the file holds it: what compileButane gets, as the CLI gives it. */
+  readonly sourceBytes: Buffer;
   readonly expectedOut: string;
   readonly expectedErr: string;
   readonly expectedExit: number;
@@ -32,6 +35,7 @@ export function loadCases(casesDir = CASES_DIR): ConformanceCase[] {
         dir,
         args: read(join(dir, "args")).trim().split(/\s+/).filter(Boolean),
         source: read(join(dir, "config.bu")),
+        sourceBytes: readFileSync(join(dir, "config.bu")),
         expectedOut: read(join(dir, "expected.ign")),
         expectedErr: read(join(dir, "expected.stderr")),
         expectedExit: Number(read(join(dir, "expected.exit")).trim()),

@@ -16,7 +16,7 @@ describe("butane conformance (in process)", () => {
     const options = compileOptionsOf(c.args, c.dir);
     if (!options) continue;
     it(c.name, () => {
-      const result = compileButane(c.source, options);
+      const result = compileButane(c.sourceBytes, options);
       const stderr = [
         ...result.diagnostics.map(formatDiagnostic),
         ...(result.summary ? [result.summary] : []),

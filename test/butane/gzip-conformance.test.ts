@@ -21,7 +21,7 @@ describe("butane gzip conformance, byte for byte (in process)", () => {
     const options = compileOptionsOf(c.args, c.dir);
     if (!options) continue;
     it(c.name, () => {
-      const result = compileButane(c.source, options);
+      const result = compileButane(c.sourceBytes, options);
       expect(result.ok ? 0 : 1).toBe(c.expectedExit);
       expect(result.ignition ?? "").toBe(c.expectedOut);
     });

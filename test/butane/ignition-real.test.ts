@@ -28,7 +28,7 @@ function filesDirOf(args: readonly string[], dir: string): { filesDir?: string }
 
 validator.describe("real ignition-validate accepts every generated 3.2.0 and 3.3.0 config", () => {
   for (const c of loadCases()) {
-    const result = compileButane(c.source, filesDirOf(c.args, c.dir));
+    const result = compileButane(c.sourceBytes, filesDirOf(c.args, c.dir));
     if (!result.ignition || !VALIDATED_VERSIONS.has(result.ignitionVersion ?? "")) continue;
     it(c.name, () => {
       const outcome = ignitionValidate(result.ignition ?? "");

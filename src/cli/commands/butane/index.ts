@@ -43,16 +43,16 @@ interface JsonResult {
 }
 
 /** Reads the config as butane does: a file (os.Open, then io.ReadAll) or stdin. */
-async function readSource(input: string, io: RawIo): Promise<{ text: string } | { error: string }> {
+async function readSource(input: string, io: RawIo): Promise<{ bytes: Buffer } | { error: string }> {
   if (input === "") {
     try {
-      return { text: (await readAll(io.stdin)).toString("utf8") };
+      return { bytes: await readAll(io.stdin) };
     } catch (error) {
       return { error: `failed to read /dev/stdin: read /dev/stdin: ${goErrno(error)}` };
     }
   }
   try {
-    return { text: readFileSync(nodePath.resolve(io.cwd, input), "utf8") };
+    return { bytes: readFileSync(nodePath.resolve(io.cwd, input)) };
   } catch (error) {
     // Go opens a directory fine and fails reading it.
     if ((error as NodeJS.ErrnoException).code === "EISDIR")
@@ -104,7 +104,8 @@ const butane: RawCommandModule = {
         `${source.error}\n`,
       );
 
-    const result = compileButane(source.text, {
+    // Bytes: the compiler decodes them as libyaml does (UTF-16 with its mark, invalid UTF-8 refused).
+    const result = compileButane(source.bytes, {
       strict: flags.strict,
       pretty: flags.pretty,
       debug: flags.debug,
