@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -166,10 +166,12 @@ describe("ensureSshKeyPair checks the pair and creates it once", () => {
   it("refuses a private key whose stated public key is not the one its seed gives", async () => {
     const paths = pairPaths();
     await ensureSshKeyPair(paths);
+    // Two independent keys, their halves taken apart (node:crypto computes each public key).
     const raw = () => {
-      const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-      const x = Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url");
-      const d = Buffer.from(privateKey.export({ format: "jwk" }).d ?? "", "base64url");
+      const d = randomBytes(32);
+      const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), d]);
+      const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
+      const x = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(12);
       return { x, d };
     };
     const [one, two] = [raw(), raw()];

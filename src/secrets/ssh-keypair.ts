@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
+import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { HomelabError } from "../errors/index.js";
 import { createSecretFileExclusive, readSecretFile, writeSecretFileAtomic } from "./files.js";
 import type { EnsureSecretOptions } from "./k3s-token.js";
@@ -36,10 +36,6 @@ function uint32(value: number): Buffer {
   const buffer = Buffer.alloc(4);
   buffer.writeUInt32BE(value >>> 0);
   return buffer;
-}
-
-function fromBase64Url(text: string): Buffer {
-  return Buffer.from(text, "base64url");
 }
 
 /** The SSH wire-format public key blob of a raw Ed25519 public key. */
@@ -89,16 +85,19 @@ export function encodeOpenSshPublicKey(publicKey: Uint8Array, comment: string): 
   return `${KEY_TYPE} ${publicBlob(publicKey).toString("base64")} ${comment}\n`;
 }
 
-/** A new Ed25519 key pair; `comment` ends the public line (e.g. `homelab@development`). */
+/**
+ * A new Ed25519 key pair; `comment` ends the public line (e.g. `homelab@development`).
+ *
+ * The seed is 32 random bytes (RFC 8032 §5.1.5: an Ed25519 private key is exactly that) and the
+ * public key is computed from it. Not generateKeyPairSync plus a JWK export: on Node 20 that pair
+ * can deadlock the process for good when a garbage collection inside the export destroys the
+ * key-generation job, which takes the same lock (seen here: a test worker stuck in
+ * KeyGenJob::~KeyGenJob under KeyObjectHandle::ExportJWK).
+ */
 export function generateSshKeyPair(comment: string): SshKeyPair {
   assertComment(comment);
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const publicJwk = publicKey.export({ format: "jwk" });
-  const privateJwk = privateKey.export({ format: "jwk" });
-  if (!publicJwk.x || !privateJwk.d)
-    throw new HomelabError("internal", "node:crypto returned an Ed25519 key without x/d");
-  const raw = fromBase64Url(publicJwk.x);
-  const seed = fromBase64Url(privateJwk.d);
+  const seed = randomBytes(32);
+  const raw = derivePublicKey(seed);
   return {
     publicKey: encodeOpenSshPublicKey(raw, comment),
     privateKey: encodeOpenSshPrivateKey(seed, raw, comment, randomBytes(4).readUInt32BE()),
@@ -152,6 +151,7 @@ export function publicKeyFromOpenSshPrivateKey(privateKey: string): string | und
 
 /** PKCS#8 DER prefix of an Ed25519 private key (RFC 8410 §7): the 32-byte seed follows it. */
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 /** The raw Ed25519 public key of a 32-byte seed, computed (not read from anywhere). */
 function derivePublicKey(seed: Uint8Array): Buffer {
@@ -160,8 +160,14 @@ function derivePublicKey(seed: Uint8Array): Buffer {
     format: "der",
     type: "pkcs8",
   });
-  const jwk = createPublicKey(privateKey).export({ format: "jwk" });
-  return fromBase64Url(jwk.x ?? "");
+  // SubjectPublicKeyInfo of an Ed25519 key: a fixed 12-byte header, then the 32 key bytes.
+  const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+  if (
+    spki.length !== ED25519_SPKI_PREFIX.length + 32 ||
+    !spki.subarray(0, ED25519_SPKI_PREFIX.length).equals(ED25519_SPKI_PREFIX)
+  )
+    throw new HomelabError("internal", "node:crypto returned an Ed25519 public key of another shape");
+  return Buffer.from(spki.subarray(ED25519_SPKI_PREFIX.length));
 }
 
 /**
