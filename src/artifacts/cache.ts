@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { HomelabError, isHomelabError } from "../errors/index.js";
 import { downloadResumable, type Fetch } from "../image/download.js";
-import { withArtifactLock } from "./cache-lock.js";
+import { withDownloadLock } from "../image/download-lock.js";
 import type { ArtifactSpec } from "./catalog.js";
 import { sha256File } from "./hash.js";
 
@@ -174,43 +174,48 @@ export async function ensureArtifact(
   const fetch = options.fetch;
   if (!fetch) throw notCached(spec, path);
   const part = `${path}.part`;
-  return withArtifactLock(dirname(path), async () => {
-    let download: Awaited<ReturnType<typeof downloadResumable>>;
-    try {
-      download = await downloadResumable({
-        url: spec.url,
-        partPath: part,
-        fetch,
-        onProgress: (done, total) => options.onProgress?.({ artifact: spec, phase: "download", done, total }),
-        ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-        ...(options.sleep ? { sleep: options.sleep } : {}),
-      });
-    } catch (error) {
-      if (!isHomelabError(error)) throw error;
-      // The downloader speaks of images; say which artifact, and keep the .part for a resume.
-      throw new HomelabError("artifact-download-failed", `the ${spec.title}: ${error.message}`, {
-        where: spec.recordedAt,
-        fix:
-          `${error.fix ?? "Check the network and run the command again."} ` +
-          `Without internet access, copy ${spec.url} into a directory as ${basename(spec.cachePath)} and run \`homelab artifacts ${spec.environment} --from DIR\`.`,
-      });
-    }
-    const { sha256, bytes } = await sha256File(part, (done) =>
-      options.onProgress?.({ artifact: spec, phase: "verify", done, total: download.bytes }),
-    );
-    if (sha256 !== spec.sha256) {
-      await rm(part, { force: true }); // never resume from bytes that failed verification
-      throw mismatch(
-        spec,
-        `the download from ${spec.url}`,
-        sha256,
-        bytes,
-        `The server sent other bytes than the release the lock pins; nothing was kept. Do not trust either until you know why: compare with the project's published checksums, then run \`homelab lock ${spec.environment} --update\` if the lock is wrong.`,
+  return withDownloadLock(
+    dirname(path),
+    { code: "artifact-download-failed", cache: "artifact", busy: `downloading into ${dirname(path)}` },
+    async () => {
+      let download: Awaited<ReturnType<typeof downloadResumable>>;
+      try {
+        download = await downloadResumable({
+          url: spec.url,
+          partPath: part,
+          fetch,
+          onProgress: (done, total) =>
+            options.onProgress?.({ artifact: spec, phase: "download", done, total }),
+          ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+          ...(options.sleep ? { sleep: options.sleep } : {}),
+        });
+      } catch (error) {
+        if (!isHomelabError(error)) throw error;
+        // The downloader speaks of images; say which artifact, and keep the .part for a resume.
+        throw new HomelabError("artifact-download-failed", `the ${spec.title}: ${error.message}`, {
+          where: spec.recordedAt,
+          fix:
+            `${error.fix ?? "Check the network and run the command again."} ` +
+            `Without internet access, copy ${spec.url} into a directory as ${basename(spec.cachePath)} and run \`homelab artifacts ${spec.environment} --from DIR\`.`,
+        });
+      }
+      const { sha256, bytes } = await sha256File(part, (done) =>
+        options.onProgress?.({ artifact: spec, phase: "verify", done, total: download.bytes }),
       );
-    }
-    await placeAtomically(part, path, false);
-    return { spec, path, bytes, source: "download", resumed: download.resumed };
-  });
+      if (sha256 !== spec.sha256) {
+        await rm(part, { force: true }); // never resume from bytes that failed verification
+        throw mismatch(
+          spec,
+          `the download from ${spec.url}`,
+          sha256,
+          bytes,
+          `The server sent other bytes than the release the lock pins; nothing was kept. Do not trust either until you know why: compare with the project's published checksums, then run \`homelab lock ${spec.environment} --update\` if the lock is wrong.`,
+        );
+      }
+      await placeAtomically(part, path, false);
+      return { spec, path, bytes, source: "download", resumed: download.resumed };
+    },
+  );
 }
 
 /** One file of the artifact cache, as `homelab artifacts` lists it. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { PublicKey } from "openpgp";
 import { HomelabError, isHomelabError } from "../errors/index.js";
 import {
@@ -11,9 +11,16 @@ import {
   type Fetch,
   TimedRequest,
 } from "./download.js";
+import { type DownloadLockLabels, withDownloadLock } from "./download-lock.js";
 import { cachedImagePaths, type FlatcarChannel } from "./flatcar.js";
 import { parseSigningKeys, primaryFingerprints, requireFingerprint } from "./signing-key.js";
 import { type VerifiedFile, verifyDetachedSignature } from "./verify.js";
+
+const IMAGE_LOCK: DownloadLockLabels = {
+  code: "image-download-failed",
+  cache: "image",
+  busy: "downloading this image",
+};
 
 /**
  * Flatcar's detached `.sig` is a few hundred bytes (one RSA-4096 signature packet); anything
@@ -280,60 +287,6 @@ async function readSignatureBody(url: string, response: Response, timed: TimedRe
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-function processAlive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Holds `<dir>/download.lock` so that two homelab runs never write one .part at once. */
-async function withDownloadLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
-  const lockPath = `${dir}/download.lock`;
-  const unwritable = (error: unknown) =>
-    new HomelabError(
-      "image-download-failed",
-      `the image cache ${dir} cannot be written: ${(error as Error).message}`,
-      {
-        fix: "Make the cache directory writable, or point HOMELAB_CACHE_DIR at a writable directory.",
-      },
-    );
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw unwritable(error);
-  }
-  for (let tries = 0; ; tries++) {
-    try {
-      const handle = await open(lockPath, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw unwritable(error);
-      const owner = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
-      if (tries > 0 || processAlive(owner)) {
-        throw new HomelabError(
-          "image-download-failed",
-          `another homelab process (pid ${owner || "unknown"}) is downloading this image`,
-          {
-            fix: `Wait for it to finish, then run the command again. If no homelab runs, remove ${lockPath}.`,
-          },
-        );
-      }
-      await rm(lockPath, { force: true }); // left by a process that died
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    await rm(lockPath, { force: true });
-  }
-}
-
 async function verifyFile(
   file: string,
   signature: Uint8Array,
@@ -441,7 +394,7 @@ export async function ensureFlatcarImage(options: EnsureFlatcarImageOptions): Pr
     await Promise.all([paths.image, paths.record, paths.signature].map((path) => rm(path, { force: true })));
   }
 
-  return withDownloadLock(paths.dir, async () => {
+  return withDownloadLock(paths.dir, IMAGE_LOCK, async () => {
     const signature = await fetchSignature(options.signatureUrl, options.fetch, options.timeouts);
     const download = await downloadResumable({
       url: options.imageUrl,
