@@ -8,35 +8,15 @@ import { join, resolve } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { serializeLock } from "../../src/lock/index.js";
 import { describeWithTools, itWithTools, type RealToolName, toolPath } from "../support/real-tools.js";
-import { randomFile, scratch } from "./fixtures.js";
+import { homelabOffline, randomFile, scratch } from "./fixtures.js";
 
 /** A network namespace of its own (unshare -n) needs root. */
 const OFFLINE: readonly RealToolName[] = ["root", "unshare"];
 const REPO = resolve(import.meta.dirname, "..", "..");
-const bin = join(REPO, "bin", "homelab.js");
 let project: string;
 let from: string;
 let k3s: ReturnType<typeof randomFile>;
-
-function homelab(args: readonly string[]) {
-  const command = [process.execPath, bin, ...args].map((word) => `'${word}'`).join(" ");
-  const run = spawnSync(
-    toolPath("unshare"),
-    ["-n", "--", "sh", "-c", `ip link set lo up 2>/dev/null; exec ${command}`],
-    {
-      cwd: project,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        HOME: join(project, "home"),
-        HOMELAB_STATE_DIR: join(project, "state"),
-        HOMELAB_CACHE_DIR: join(project, "cache"),
-        NO_COLOR: "1",
-      },
-    },
-  );
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const homelab = (args: readonly string[]) => homelabOffline(project, args);
 
 const cachedK3s = () => join(project, "cache", "artifacts", "k3s", "v1.34.10+k3s1", "k3s");
 

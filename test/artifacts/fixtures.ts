@@ -1,9 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { ArtifactSpec } from "../../src/artifacts/index.js";
 import { EnvironmentSchema } from "../../src/environment/schema.js";
+import { toolPath } from "../support/real-tools.js";
 
 /** A scratch directory under the system's temp dir. */
 export function scratch(prefix: string): string {
@@ -77,4 +79,30 @@ export function standInSpec(
     ...base[kind],
     ...overrides,
   };
+}
+
+const HOMELAB_BIN = resolve(import.meta.dirname, "..", "..", "bin", "homelab.js");
+
+/**
+ * The built CLI in `project`, in a network namespace with only loopback (`unshare -n`, as root:
+ * declare "root" and "unshare"), its home, state and cache inside the project.
+ */
+export function homelabOffline(project: string, args: readonly string[]) {
+  const command = [process.execPath, HOMELAB_BIN, ...args].map((word) => `'${word}'`).join(" ");
+  const run = spawnSync(
+    toolPath("unshare"),
+    ["-n", "--", "sh", "-c", `ip link set lo up 2>/dev/null; exec ${command}`],
+    {
+      cwd: project,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        HOME: join(project, "home"),
+        HOMELAB_STATE_DIR: join(project, "state"),
+        HOMELAB_CACHE_DIR: join(project, "cache"),
+        NO_COLOR: "1",
+      },
+    },
+  );
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }

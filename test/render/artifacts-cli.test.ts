@@ -1,38 +1,12 @@
-// `homelab render` as a user runs it, for an offline environment on three hosts: the built CLI
-// in a scratch project with its own homelab.lock.json naming stand-in hashes, in a network
-// namespace with only loopback. The summary names each node's host and the artifact volume; an
-// empty cache is refused with the located error, the fix and its page, no stack trace, and
-// nothing written.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { serializeLock } from "../../src/lock/index.js";
-import { randomFile, scratch } from "../artifacts/fixtures.js";
+import { homelabOffline as homelab, randomFile, scratch } from "../artifacts/fixtures.js";
+import { describeWithTools } from "../support/real-tools.js";
 
 const REPO = resolve(import.meta.dirname, "..", "..");
-const bin = join(REPO, "bin", "homelab.js");
 const K3S_VERSION = "v1.34.10+k3s1";
-
-function homelab(project: string, args: readonly string[]) {
-  const command = [process.execPath, bin, ...args].map((word) => `'${word}'`).join(" ");
-  const run = spawnSync(
-    "unshare",
-    ["-n", "--", "sh", "-c", `ip link set lo up 2>/dev/null; exec ${command}`],
-    {
-      cwd: project,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        HOME: join(project, "home"),
-        HOMELAB_STATE_DIR: join(project, "state"),
-        HOMELAB_CACHE_DIR: join(project, "cache"),
-        NO_COLOR: "1",
-      },
-    },
-  );
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
 
 /** A project with the environment, a lock naming the stand-ins, and (optionally) the cache. */
 function project(cached: boolean): string {
@@ -85,7 +59,7 @@ beforeAll(() => {
     throw new Error("dist/ is missing: run `npm run build` (npm test does it) before these tests");
 });
 
-describe("homelab render with hosts and the artifact volume", () => {
+describeWithTools(["root", "unshare"], "homelab render with hosts and the artifact volume", () => {
   it("renders every host; the summary names each node's host and the volume", () => {
     const dir = project(true);
     const run = homelab(dir, ["render", "lab"]);
