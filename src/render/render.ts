@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { BuiltArtifactVolume } from "../artifacts/index.js";
 import { type EvaluationLimits, loadEnvironment } from "../environment/index.js";
@@ -38,6 +37,7 @@ import {
 } from "../secrets/index.js";
 import { recordedResourceCount } from "../state/applied.js";
 import { stateLayout } from "../state/layout.js";
+import { readIfPresent } from "../state/read-if-present.js";
 import { nodeFilePaths, serializeTfJson, synthesizeTofu } from "../tofu/index.js";
 import { assertOfflineConfigs, prepareArtifacts } from "./artifacts.js";
 import { checkNoSecrets, checkSynthesis } from "./checks.js";
@@ -275,7 +275,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
   );
 
   const applied = parseAppliedState(
-    await readOptional(layout.tofuState),
+    await readIfPresent(layout.tofuState),
     environment.prefix,
     layout.tofuState,
     // Plain-named resources are the single-host layout's: on the first host.
@@ -283,7 +283,7 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
   );
   assertKnownHosts(plan, applied, loaded.file);
   const firstBootRecord = parseFirstBootRecord(
-    await readOptional(layout.firstBootRecord),
+    await readIfPresent(layout.firstBootRecord),
     layout.firstBootRecord,
   );
   const nodePasswords = new Map<string, string>();
@@ -376,15 +376,6 @@ export async function prepareRender(options: RenderOptions): Promise<PreparedRen
     nameMismatch: await nameMismatchReport(loaded),
     artifactVolume: artifacts?.volume,
   };
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 /** A release the rollout refuses is bad command-line input: say which and why. */

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname as osHostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { HomelabError, isHomelabError } from "../errors/index.js";
 import { hasAppliedState } from "../state/applied.js";
 import type { StateLayout } from "../state/layout.js";
+import { readIfPresent } from "../state/read-if-present.js";
 import type { TofuBinary } from "./binary.js";
 import { type ChildOptions, type OutputStream, runCaptured, runLogged } from "./child-process.js";
 import type { InterruptSource } from "./interrupt.js";
@@ -111,15 +112,6 @@ interface InitMarker {
 }
 
 const LOCK_FILE = ".terraform.lock.hcl";
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
@@ -290,7 +282,7 @@ export class TofuRunner {
   async needsInit(): Promise<boolean> {
     const config = await this.#workingConfig();
     await this.#restoreDependencyLock();
-    const markerText = await readOptional(this.#options.paths.initMarker);
+    const markerText = await readIfPresent(this.#options.paths.initMarker);
     if (markerText === undefined) return true;
     let marker: InitMarker;
     try {
@@ -298,7 +290,7 @@ export class TofuRunner {
     } catch {
       return true;
     }
-    const lock = (await readOptional(join(this.#options.workingDir, LOCK_FILE))) ?? "";
+    const lock = (await readIfPresent(join(this.#options.workingDir, LOCK_FILE))) ?? "";
     if (marker.fingerprint !== config.initFingerprint || marker.dependencyLock !== sha256(lock)) return true;
     if (config.requiredProviders.length > 0) {
       const providers = join(this.#options.paths.dataDir, "providers");
@@ -314,8 +306,8 @@ export class TofuRunner {
   /** A fresh render has no `.terraform.lock.hcl`; put back the one the last init selected. */
   async #restoreDependencyLock(): Promise<void> {
     const target = join(this.#options.workingDir, LOCK_FILE);
-    if ((await readOptional(target)) !== undefined) return;
-    if ((await readOptional(this.#options.paths.dependencyLockCopy)) === undefined) return;
+    if ((await readIfPresent(target)) !== undefined) return;
+    if ((await readIfPresent(this.#options.paths.dependencyLockCopy)) === undefined) return;
     await copyFile(this.#options.paths.dependencyLockCopy, target);
   }
 
@@ -327,7 +319,7 @@ export class TofuRunner {
     if (!(await this.needsInit())) return false;
     await this.#options.beforeInit?.((await this.#workingConfig()).requiredProviders);
     await this.#stream("init", ["-input=false", ...this.#uiFlags(false)]);
-    const lock = await readOptional(join(this.#options.workingDir, LOCK_FILE));
+    const lock = await readIfPresent(join(this.#options.workingDir, LOCK_FILE));
     if (lock !== undefined) await writeFile(this.#options.paths.dependencyLockCopy, lock, { mode: 0o600 });
     const config = await this.#workingConfig();
     const marker: InitMarker = { fingerprint: config.initFingerprint, dependencyLock: sha256(lock ?? "") };

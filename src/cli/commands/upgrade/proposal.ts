@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { HomelabError } from "../../../errors/index.js";
 import { readShippedSigningKey } from "../../../image/index.js";
 import {
@@ -17,6 +16,7 @@ import {
 } from "../../../lock/index.js";
 import { prepareRender } from "../../../render/index.js";
 import { stateLayout } from "../../../state/layout.js";
+import { readIfPresent } from "../../../state/read-if-present.js";
 import { planUpgrade, runningNodes, type UpgradePlan, type UpgradeRequest } from "../../../upgrade/index.js";
 import type { CliContext } from "../../context.js";
 import { downloadTimeouts } from "../../lifecycle/image.js";
@@ -36,15 +36,6 @@ export interface ProposalOptions {
   readonly request: UpgradeRequest;
   readonly offline: boolean;
   readonly sources: LockSources;
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -73,7 +64,7 @@ export async function proposeUpgrade(
   const layout = stateLayout(current.stateDir);
   const appliedIgnition = new Map<string, string>();
   for (const node of current.rollout.nodes) {
-    const text = await readOptional(layout.node(node.name).appliedIgnition);
+    const text = await readIfPresent(layout.node(node.name).appliedIgnition);
     if (text !== undefined) appliedIgnition.set(node.name, text);
   }
   const versionsBySha256 = new Map<string, string>();
