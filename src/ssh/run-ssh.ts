@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { HomelabError } from "../errors/index.js";
+import { sshClientMissing } from "./client-missing.js";
 import { hostKeyMismatchError, isHostKeyMismatch } from "./host-key-errors.js";
 import { ensureKnownHostsFile } from "./known-hosts.js";
 import { type SshTarget, sshArguments } from "./ssh-options.js";
@@ -19,9 +19,6 @@ export interface SshCommandResult {
   readonly stdout: string;
   readonly stderr: string;
 }
-
-const SSH_CLIENT_FIX =
-  "Install the OpenSSH client: Arch `sudo pacman -S openssh`, Debian/Ubuntu `sudo apt install openssh-client`, Fedora `sudo dnf install openssh-clients`.";
 
 /**
  * Runs one command on a node without a terminal (BatchMode: no prompts) and collects its
@@ -47,12 +44,7 @@ export async function runSshCommand(
     const timer = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs ?? 60_000);
     child.once("error", (error) => {
       clearTimeout(timer);
-      reject(
-        new HomelabError("ssh-client-missing", `cannot run ssh: ${error.message}`, {
-          cause: error,
-          fix: SSH_CLIENT_FIX,
-        }),
-      );
+      reject(sshClientMissing(error));
     });
     child.once("close", (code) => {
       clearTimeout(timer);
@@ -99,12 +91,7 @@ export async function runSshInteractive(
     process.on("SIGINT", ignore);
     child.once("error", (error) => {
       process.off("SIGINT", ignore);
-      reject(
-        new HomelabError("ssh-client-missing", `cannot run ssh: ${error.message}`, {
-          cause: error,
-          fix: SSH_CLIENT_FIX,
-        }),
-      );
+      reject(sshClientMissing(error));
     });
     child.once("close", (code) => {
       process.off("SIGINT", ignore);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HomelabError } from "../errors/index.js";
+import { sshClientMissing } from "./client-missing.js";
 import { hostKeyMismatchError, isHostKeyMismatch } from "./host-key-errors.js";
 import { ensureKnownHostsFile } from "./known-hosts.js";
 import { remoteCommandLine } from "./remote-command.js";
@@ -33,9 +33,6 @@ export interface SshStreamResult {
   /** ssh was killed because `timeoutMs` passed. */
   readonly timedOut: boolean;
 }
-
-const SSH_CLIENT_FIX =
-  "Install the OpenSSH client: Arch `sudo pacman -S openssh`, Debian/Ubuntu `sudo apt install openssh-client`, Fedora `sudo dnf install openssh-clients`.";
 
 /** stderr kept for messages; a chatty command (k3s logs) must not grow memory without bound. */
 const STDERR_LIMIT = 256 * 1024;
@@ -103,12 +100,7 @@ export async function runSshStream(
       if (child.pid !== undefined || settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(
-        new HomelabError("ssh-client-missing", `cannot run ssh: ${error.message}`, {
-          cause: error,
-          fix: SSH_CLIENT_FIX,
-        }),
-      );
+      reject(sshClientMissing(error));
     });
     child.once("close", (code) => {
       clearTimeout(timer);
