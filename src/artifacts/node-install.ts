@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { stringify } from "yaml";
-import { templatesDirectory } from "../nodes/templates.js";
+import { readTemplate } from "../nodes/templates.js";
 import type { ArtifactVolumeEntry, ArtifactVolumePlan } from "./volume.js";
 
 /**
@@ -24,23 +22,15 @@ export const ARTIFACT_STAMP_PATH = "/var/lib/homelab/artifacts.installed";
 export const ARTIFACT_UNIT_NAME = "homelab-artifacts.service";
 
 const FILES = { script: "homelab-artifacts.sh", unit: "homelab-artifacts.service" } as const;
-const cache = new Map<string, string>();
-function read(name: string): string {
-  const cached = cache.get(name);
-  if (cached !== undefined) return cached;
-  const text = readFileSync(join(templatesDirectory(), name), "utf8");
-  cache.set(name, text);
-  return text;
-}
 
 /** The exact script installed at /opt/bin/homelab-artifacts. */
 export function artifactInstallScript(): string {
-  return read(FILES.script);
+  return readTemplate(FILES.script);
 }
 
 /** The exact unit installed as homelab-artifacts.service. */
 export function artifactInstallUnit(): string {
-  return read(FILES.unit);
+  return readTemplate(FILES.unit);
 }
 
 /** Which volume entries a node installs: Flux's manifest only on the server that starts the cluster. */

@@ -46,7 +46,8 @@ export function templatesDirectory(): string {
 
 const cache = new Map<string, string>();
 
-function read(name: string): string {
+/** A file of butane-configs/, read once per process. */
+export function readTemplate(name: string): string {
   const cached = cache.get(name);
   if (cached !== undefined) return cached;
   const text = readFileSync(join(templatesDirectory(), name), "utf8");
@@ -56,30 +57,30 @@ function read(name: string): string {
 
 /** The Butane template of a role. */
 export function roleTemplate(role: NodeRole): string {
-  return read(role === "server" ? FILES.server : FILES.agent);
+  return readTemplate(role === "server" ? FILES.server : FILES.agent);
 }
 
 /** The exact script installed at /opt/bin/k3s-wait-for-server. */
 export function waitForServerScript(): string {
-  return read(FILES.waitForServer);
+  return readTemplate(FILES.waitForServer);
 }
 
 /** The exact script installed at /opt/bin/k3s-restore-snapshot (restore mode only). */
 export function restoreSnapshotScript(): string {
-  return read(FILES.restoreSnapshot);
+  return readTemplate(FILES.restoreSnapshot);
 }
 
 /** The unit that holds k3s back until the snapshot is restored (restore mode only). */
 export function restoreUnit(): string {
-  return read(FILES.restoreUnit);
+  return readTemplate(FILES.restoreUnit);
 }
 
 /** The script that hands Flux over to itself (GitOps bootstrap machine only). */
 export function fluxHandoverScript(): string {
-  return read(FILES.fluxHandoverScript);
+  return readTemplate(FILES.fluxHandoverScript);
 }
 
 /** The unit that runs it on every boot until the hand-over is done. */
 export function fluxHandoverUnit(): string {
-  return read(FILES.fluxHandoverUnit);
+  return readTemplate(FILES.fluxHandoverUnit);
 }
