@@ -78,6 +78,13 @@ const NASTY = [
   "next\u0085line",
   "\ufeffbyte order mark",
   "nul\u0000byte",
+  "del\u007fbyte",
+  "c1\u0080\u009fcontrols",
+  "inner\ufeffbyte order mark",
+  "non\ufffecharacters\uffff",
+  "multi\nline\u007f\nwith del",
+  "multi\nline\u2028\nwith a line separator",
+  "multi\nline\ufeff\nwith a byte order mark",
   "bell\u0007",
   "{{ keys }}",
   "{{ ...more }}",
@@ -96,6 +103,13 @@ function decodeDataUrl(source: string, compression: string | undefined): string 
     : Buffer.from(decodeURIComponent(data), "utf8");
   return (compression === "gzip" ? gunzipSync(bytes) : bytes).toString("utf8");
 }
+
+/**
+ * What libyaml (go-yaml, so the real Butane) accepts as is: its printable set, where LF is the
+ * only line break (NEL, LS and PS would end a line too, and fold inside quotes).
+ */
+const LIBYAML_PRINTABLE_LF_ONLY =
+  /^[\t\n\u0020-\u007e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]*$/u;
 
 function render(value: string, more: TemplateValue = [], keys: TemplateValue = []): string {
   return renderTemplate(TEMPLATE, { value, more, keys });
@@ -121,6 +135,7 @@ const multiLine = fc.array(anyText, { maxLength: 6 }).map((lines) => lines.join(
 describe("renderTemplate", () => {
   it.each(NASTY.map((s) => [JSON.stringify(s), s]))("keeps %s a string, byte for byte", (_name, value) => {
     const butane = render(value);
+    expect(butane).toMatch(LIBYAML_PRINTABLE_LF_ONLY);
     expect(parse(butane, { version: "1.1" }).storage.files[0].contents.inline).toBe(value);
     expect(compiledValue(butane)).toBe(value);
   });
@@ -129,6 +144,7 @@ describe("renderTemplate", () => {
     fc.assert(
       fc.property(fc.oneof(anyText, multiLine), (value) => {
         const butane = render(value);
+        expect(butane).toMatch(LIBYAML_PRINTABLE_LF_ONLY);
         expect(parse(butane, { version: "1.1" }).storage.files[0].contents.inline).toBe(value);
         expect(compiledValue(butane)).toBe(value);
       }),

@@ -1,4 +1,16 @@
-import { isMap, isScalar, isSeq, type Node, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  Pair,
+  parseDocument,
+  Scalar,
+  type ScalarTag,
+  type Tags,
+  YAMLMap,
+  YAMLSeq,
+} from "yaml";
 import { HomelabError } from "../errors/index.js";
 
 /**
@@ -24,8 +36,75 @@ export type TemplateValue =
 
 const MARKER = /^\{\{\s*(\.\.\.)?([A-Za-z][A-Za-z0-9]*)\s*\}\}$/;
 
-/** Characters a YAML literal block can hold as they are (printable, tab, newline; no CR). */
-const BLOCK_SAFE = /^[\t\n\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd]*$/;
+/**
+ * Characters a YAML literal block can hold as they are: what libyaml (go-yaml, so Butane)
+ * calls printable, minus the line breaks other than LF (CR, NEL, LS, PS end a line there)
+ * and the byte order mark.
+ */
+const BLOCK_SAFE = /^[\t\n\u0020-\u007e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*$/;
+
+/**
+ * Characters the yaml library leaves raw inside double quotes (it escapes only what JSON
+ * escapes) but libyaml rejects (DEL, C1 controls, BOM, U+FFFE/U+FFFF) or reads as a line
+ * break that folds to a space (NEL, LS, PS).
+ */
+const RAW_BUT_NOT_LIBYAML_SAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = {
+  "\0": "\\0",
+  "\u0007": "\\a",
+  "\b": "\\b",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\v": "\\v",
+  "\f": "\\f",
+  "\r": "\\r",
+  "\u001b": "\\e",
+  '"': '\\"',
+  "\\": "\\\\",
+  "\u0085": "\\N",
+  "\u2028": "\\L",
+  "\u2029": "\\P",
+};
+
+/** A one-line double-quoted scalar in which everything libyaml does not print as is is escaped. */
+function libyamlDoubleQuoted(value: string): string {
+  let quoted = '"';
+  for (const character of value) {
+    const code = character.codePointAt(0) ?? 0;
+    const named = NAMED_ESCAPES[character];
+    if (named !== undefined) quoted += named;
+    else if (code < 0x20 || (code >= 0x7f && code < 0xa0))
+      quoted += `\\x${code.toString(16).padStart(2, "0")}`;
+    else if (code === 0xfeff || code === 0xfffe || code === 0xffff) quoted += `\\u${code.toString(16)}`;
+    else quoted += character;
+  }
+  return `${quoted}"`;
+}
+
+/** The YAML 1.1 tags with a string writer that libyaml reads back exactly. */
+function withLibyamlSafeStrings(tags: Tags): Tags {
+  return tags.map((tag) => {
+    if (typeof tag === "string" || tag.tag !== "tag:yaml.org,2002:str" || tag.stringify === undefined)
+      return tag;
+    const stringTag = tag as ScalarTag;
+    const writeDefault = tag.stringify;
+    const safe: ScalarTag = {
+      ...stringTag,
+      stringify(item, context, onComment, onChompKeep) {
+        if (
+          isScalar(item) &&
+          item.type === "QUOTE_DOUBLE" &&
+          typeof item.value === "string" &&
+          RAW_BUT_NOT_LIBYAML_SAFE.test(item.value)
+        )
+          return libyamlDoubleQuoted(item.value);
+        return writeDefault(item, context, onComment, onChompKeep);
+      },
+    };
+    return safe;
+  });
+}
 
 function internal(message: string): HomelabError {
   return new HomelabError("internal", message, {
@@ -89,7 +168,11 @@ function markerOf(node: unknown): { spread: boolean; name: string } | undefined 
  * must have a value and every value a marker; spreads need lists. Violations are bugs.
  */
 export function renderTemplate(template: string, values: Readonly<Record<string, TemplateValue>>): string {
-  const document = parseDocument(template, { version: "1.1", prettyErrors: false });
+  const document = parseDocument(template, {
+    version: "1.1",
+    prettyErrors: false,
+    customTags: withLibyamlSafeStrings,
+  });
   if (document.errors.length > 0)
     throw internal(`template is not valid YAML: ${document.errors[0]?.message}`);
   const used = new Set<string>();
