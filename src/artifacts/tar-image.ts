@@ -56,10 +56,20 @@ function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, "0")}\0`;
 }
 
-/** One 512-byte ustar header for a regular file. */
+/** Paths inside other archives homelab writes (an image layout's `blobs/sha256/<hex>`): no `..`, no leading `/`. */
+const ENTRY_PATH = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
+
+/** One 512-byte ustar header for a regular file with a flat name (the artifact volume's). */
 export function ustarHeader(name: string, mode: number, size: number): Buffer {
   if (!ENTRY_NAME.test(name)) throw new RangeError(`not a flat ustar entry name: ${name}`);
-  if (!Number.isInteger(size) || size < 0 || size > MAX_USTAR_SIZE)
+  return ustarEntryHeader(name, mode, size, "file");
+}
+
+/** One 512-byte ustar header for a regular file or a directory (`name` ends in `/`) at a relative path. */
+export function ustarEntryHeader(name: string, mode: number, size: number, type: "file" | "directory"): Buffer {
+  if (!ENTRY_PATH.test(name) || (type === "directory") !== name.endsWith("/"))
+    throw new RangeError(`not a ustar ${type} path homelab writes: ${name}`);
+  if (!Number.isInteger(size) || size < 0 || size > MAX_USTAR_SIZE || (type === "directory" && size !== 0))
     throw new RangeError(`${name}: ${size} bytes does not fit a ustar header`);
   const header = Buffer.alloc(BLOCK, 0);
   header.write(name, 0, 100, "ascii");
@@ -69,7 +79,7 @@ export function ustarHeader(name: string, mode: number, size: number): Buffer {
   header.write(octal(size, 12), 124, 12, "ascii");
   header.write(octal(0, 12), 136, 12, "ascii"); // mtime: the epoch, for reproducible bytes
   header.write("        ", 148, 8, "ascii"); // checksum field counts as spaces while summing
-  header.write("0", 156, 1, "ascii"); // regular file
+  header.write(type === "file" ? "0" : "5", 156, 1, "ascii");
   header.write("ustar\0", 257, 6, "ascii");
   header.write("00", 263, 2, "ascii");
   header.write("root", 265, 32, "ascii");

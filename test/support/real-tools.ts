@@ -66,6 +66,9 @@ export const REAL_TOOLS = {
   openssl: { programs: ["openssl"], debianPackage: "openssl" },
   curl: { programs: ["curl"], debianPackage: "curl" },
   "systemd-analyze": { programs: ["systemd-analyze"], debianPackage: "systemd" },
+  // The image importer k3s embeds: containerd, and ctr to drive it.
+  containerd: { programs: ["containerd"], debianPackage: "containerd" },
+  ctr: { programs: ["ctr"], debianPackage: "containerd" },
   // Base tools: a Debian installation has them (essential or standard packages; git comes with
   // the clone), a minimal container or another system may not. GNU versions are what is tested.
   diff: { programs: ["diff"], debianPackage: "diffutils" },
@@ -108,6 +111,8 @@ export const LIBVIRT_TOOLS = [
 ] as const satisfies readonly RealToolName[];
 /** The real Ignition: its validator and the binary that applies configs to a scratch root. */
 export const IGNITION_TOOLS = ["ignition-validate", "ignition"] as const satisfies readonly RealToolName[];
+/** A real containerd the suite starts itself on a unix socket, and ctr. */
+export const CONTAINERD_TOOLS = ["root", "containerd", "ctr"] as const satisfies readonly RealToolName[];
 /** A real sshd on 127.0.0.1, and the client that logs in to it. */
 export const SSHD_TOOLS = ["root", "sshd", "ssh", "ssh-keygen"] as const satisfies readonly RealToolName[];
 
