@@ -66,7 +66,12 @@ export function ustarHeader(name: string, mode: number, size: number): Buffer {
 }
 
 /** One 512-byte ustar header for a regular file or a directory (`name` ends in `/`) at a relative path. */
-export function ustarEntryHeader(name: string, mode: number, size: number, type: "file" | "directory"): Buffer {
+export function ustarEntryHeader(
+  name: string,
+  mode: number,
+  size: number,
+  type: "file" | "directory",
+): Buffer {
   if (!ENTRY_PATH.test(name) || (type === "directory") !== name.endsWith("/"))
     throw new RangeError(`not a ustar ${type} path homelab writes: ${name}`);
   if (!Number.isInteger(size) || size < 0 || size > MAX_USTAR_SIZE || (type === "directory" && size !== 0))

@@ -221,6 +221,13 @@ export const ArtifactsSchema = z.strictObject({
     .describe(
       "deliver k3s's air-gap image archive (k3s-airgap-images-amd64.tar.zst) to every node; default `offline`",
     ),
+  addonImages: z
+    .boolean()
+    .optional()
+    .describe(
+      "deliver the container images of homelab's own add-ons (kube-vip, which announces the registration address) " +
+        "to the servers as image archives pinned by digest in the lock; default `offline`",
+    ),
 });
 
 export const FlatcarSchema = z.strictObject({
@@ -247,10 +254,11 @@ export const UpdatesSchema = z.strictObject({
       error:
         'expected "reboot" (kured reboots one node at a time, drained, inside the window) or "off" (no reboots)',
     })
-    .default("reboot")
+    .optional()
     .describe(
       "who reboots nodes into staged Flatcar updates: reboot = kured, one node at a time cluster-wide, drained first, " +
         "inside `window`; off = nobody (updates still download and take effect at the next reboot of any kind). " +
+        'Default "reboot", or "off" when the environment is `offline` (no updates to fetch, no kured chart to pull). ' +
         "Flatcar's own reboot manager (locksmithd) is off either way",
     ),
   window: z

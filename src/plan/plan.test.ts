@@ -142,6 +142,13 @@ describe("planCluster", () => {
       "k3s.serverConfig.disable-helm-controller",
       /helm-controller/,
     ],
+    [
+      "reboots in an offline environment (no updates to fetch, no kured chart to pull)",
+      { offline: true, updates: { strategy: "reboot" } },
+      "env-invalid",
+      "updates.strategy",
+      /offline/,
+    ],
     ["no server", { servers: { count: 0 } }, "env-no-server", "servers.count", /no server/],
     [
       "a server below 2 GiB",

@@ -4,6 +4,7 @@ import { type ErrorCode, HomelabError } from "../errors/index.js";
 import { checkK3sConfig, managedKeyField } from "../k3s/index.js";
 import { resolvePool } from "../placement/hosts.js";
 import { placeNodes } from "../placement/place.js";
+import { updateStrategy } from "../reboots/strategy.js";
 import { kuredSchedule } from "../reboots/window.js";
 import { planAddressing } from "./addressing.js";
 import {
@@ -476,7 +477,16 @@ function checkMemory(nodes: readonly DraftNode[], problem: Report): void {
  * which needs a window kured can express and k3s's helm-controller, which installs kured.
  */
 function checkUpdates(environment: Environment, problem: Report): void {
-  if (environment.updates.strategy !== "reboot") return;
+  if (environment.offline && environment.updates.strategy === "reboot") {
+    problem(
+      "env-invalid",
+      ["updates", "strategy"],
+      'updates.strategy is "reboot", but the environment is offline: its nodes cannot fetch Flatcar updates, and kured, which would reboot them, comes as a Helm chart from kubereboot.github.io',
+      'Remove updates.strategy (offline environments default to "off"), or set it to "off". To update an offline lab, rebuild its nodes on a new Flatcar release (flatcar.version, then homelab apply).',
+    );
+    return;
+  }
+  if (updateStrategy(environment) !== "reboot") return;
   const schedule = kuredSchedule(environment.updates.window);
   if (!schedule.ok) {
     problem(

@@ -11,6 +11,7 @@ export {
   rebootFiles,
 } from "./kured.js";
 export { KURED_CHART } from "./pins.js";
+export { type UpdateStrategy, updateStrategy } from "./strategy.js";
 export {
   KURED_DAYS,
   type KuredDay,

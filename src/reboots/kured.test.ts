@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { type EnvironmentInput, EnvironmentSchema } from "../environment/schema.js";
 import { planCluster } from "../plan/index.js";
-import { KURED_CHART, KURED_MANIFEST_PATH, kuredManifest, rebootFiles } from "./index.js";
+import { KURED_CHART, KURED_MANIFEST_PATH, kuredManifest, rebootFiles, updateStrategy } from "./index.js";
 
-function environment(updates: EnvironmentInput["updates"], servers = 3) {
+function environment(updates: EnvironmentInput["updates"], servers = 3, offline = false) {
   return EnvironmentSchema.parse({
     name: "test",
     prefix: "k3s-test",
@@ -12,6 +12,7 @@ function environment(updates: EnvironmentInput["updates"], servers = 3) {
     servers: { count: servers },
     agents: { count: 3 },
     updates,
+    offline,
   } satisfies EnvironmentInput);
 }
 
@@ -111,5 +112,19 @@ describe("the kured HelmChart", () => {
     expect(rebootFiles(five)).toEqual(rebootFiles(reboot));
     const off = planCluster(environment({ strategy: "off" }), { file: "environments/test.ts" });
     expect(rebootFiles(off)).toEqual([]);
+  });
+
+  it.each([
+    ["default, online", undefined, false, "reboot"],
+    ["default, offline", undefined, true, "off"],
+    ["off, online", "off", false, "off"],
+    ["off, offline", "off", true, "off"],
+    ["reboot, online", "reboot", false, "reboot"],
+  ] as const)("strategy %s is %s", (_name, strategy, offline, expected) => {
+    const plan = planCluster(environment(strategy ? { strategy } : {}, 3, offline), {
+      file: "environments/test.ts",
+    });
+    expect(updateStrategy(plan.environment)).toBe(expected);
+    expect(rebootFiles(plan).length).toBe(expected === "reboot" ? 1 : 0);
   });
 });

@@ -4,6 +4,7 @@ import { HomelabError } from "../errors/index.js";
 import type { ExtraNodeFile } from "../nodes/index.js";
 import type { ClusterPlan } from "../plan/types.js";
 import { KURED_CHART } from "./pins.js";
+import { updateStrategy } from "./strategy.js";
 import { type KuredSchedule, kuredSchedule } from "./window.js";
 
 /**
@@ -133,6 +134,6 @@ export function kuredManifest(environment: Environment): string {
  * `updates.strategy` is "reboot", nothing when it is "off" (no reboots at all).
  */
 export function rebootFiles(plan: ClusterPlan): ExtraNodeFile[] {
-  if (plan.environment.updates.strategy === "off") return [];
+  if (updateStrategy(plan.environment) === "off") return [];
   return [{ path: KURED_MANIFEST_PATH, mode: 0o600, contents: kuredManifest(plan.environment) }];
 }
