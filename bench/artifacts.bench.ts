@@ -157,7 +157,7 @@ describe("artifact volume", () => {
       writeFileSync(script, artifactInstallScript(), { mode: 0o755 });
       writeFileSync(
         join(root, "etc/homelab/artifacts.list"),
-        artifactList(artifactsForNode(planArtifactVolume(specs), { clusterInit: false })),
+        artifactList(artifactsForNode(planArtifactVolume(specs), { clusterInit: false, role: "agent" })),
       );
       const started = performance.now();
       const run = spawnSync("sh", [script, volume], {

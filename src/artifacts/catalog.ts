@@ -2,11 +2,11 @@ import type { Environment } from "../environment/schema.js";
 import type { SourceLocation } from "../errors/index.js";
 import { BOOTSTRAP_PATHS, fluxRelease } from "../gitops/bootstrap.js";
 import type { FluxRelease } from "../gitops/flux-release.js";
-import { LOCK_FILE_NAME, type LockedEnvironment } from "../lock/index.js";
+import { ADDON_IMAGES, LOCK_FILE_NAME, type LockedEnvironment } from "../lock/index.js";
 import { K3S_AIRGAP_IMAGES_FILE } from "../pins/index.js";
 
 /** The files homelab delivers to nodes from its cache instead of letting them download. */
-export type ArtifactKind = "k3s" | "k3s-airgap-images" | "flux-install";
+export type ArtifactKind = "k3s" | "k3s-airgap-images" | "flux-install" | "addon-image";
 
 /** One artifact: where it comes from, what it must hash to, where it goes on a node. */
 export interface ArtifactSpec {
@@ -27,8 +27,13 @@ export interface ArtifactSpec {
   /** Where the first-boot unit installs it on a node, and with which mode. */
   readonly target: string;
   readonly mode: number;
-  /** Which nodes install it: every node, or only the server that starts the cluster. */
-  readonly installOn: "every-node" | "first-server";
+  /** Which nodes install it: every node, every server, or only the server that starts the cluster. */
+  readonly installOn: "every-node" | "servers" | "first-server";
+  /**
+   * For an add-on image: the registry reference and manifest digest it is pulled by. The cache
+   * holds homelab's archive of it, which `sha256` pins (the archive is deterministic).
+   */
+  readonly image?: { readonly reference: string; readonly digest: string };
   /** Where its hash is recorded, for errors. */
   readonly recordedAt: SourceLocation;
 }
@@ -47,7 +52,8 @@ export interface ArtifactsForEnvironmentOptions {
  * What an environment's nodes need from the cache, in installation order (k3s last: the
  * first-boot unit installs it last, so a present /opt/bin/k3s means everything else is there):
  * Flux's install manifest when the environment uses GitOps (first server only), k3s's air-gap
- * images when it delivers them (`artifacts.airgapImages`, default `offline`), the k3s binary.
+ * images when it delivers them (`artifacts.airgapImages`, default `offline`), homelab's add-on
+ * images when the lock entry records them (`artifacts.addonImages`, default `offline`), the k3s binary.
  * Pure: hashes and URLs come from the resolved lock entry and homelab's Flux pins.
  */
 export function artifactsForEnvironment(
@@ -59,6 +65,7 @@ export function artifactsForEnvironment(
   const name = environment.name;
   const k3sVersion = locked.k3s.version;
   const specs: ArtifactSpec[] = [];
+  const lockedImages = locked.images;
   if (environment.gitops) {
     const release = options.fluxRelease ?? fluxRelease(locked.flux?.version, name, lockFile);
     specs.push({
@@ -90,6 +97,27 @@ export function artifactsForEnvironment(
       mode: 0o644,
       installOn: "every-node",
       recordedAt: { file: lockFile, path: `environments.${name}.k3s.airgapImages.sha256` },
+    });
+  }
+  for (const image of ADDON_IMAGES) {
+    const locked = lockedImages?.[image.key];
+    if (!locked) continue;
+    const digestHex = locked.digest.slice("sha256:".length);
+    specs.push({
+      kind: "addon-image",
+      environment: name,
+      title: `${image.title} ${locked.reference}`,
+      version: locked.reference.slice(locked.reference.lastIndexOf(":") + 1),
+      url: `${locked.reference}@${locked.digest}`,
+      sha256: locked.archive.sha256,
+      cachePath: `images/${image.key}/${digestHex}.tar`,
+      entry: `${image.key}-image.tar`,
+      // k3s imports every *.tar in its images directory at start (see K3S_AGENT_IMAGES_DIR).
+      target: `${K3S_AGENT_IMAGES_DIR}/homelab-${image.key}.tar`,
+      mode: 0o644,
+      installOn: image.installOn,
+      image: { reference: locked.reference, digest: locked.digest },
+      recordedAt: { file: lockFile, path: `environments.${name}.images.${image.key}.archive.sha256` },
     });
   }
   specs.push({

@@ -33,12 +33,23 @@ export function artifactInstallUnit(): string {
   return readTemplate(FILES.unit);
 }
 
-/** Which volume entries a node installs: Flux's manifest only on the server that starts the cluster. */
-export function artifactsForNode(
-  plan: ArtifactVolumePlan,
-  node: { readonly clusterInit: boolean },
-): ArtifactVolumeEntry[] {
-  return plan.entries.filter((entry) => entry.installOn === "every-node" || node.clusterInit);
+/** The node an installation is for: its role, and whether it is the server that starts the cluster. */
+export interface ArtifactNode {
+  readonly clusterInit: boolean;
+  readonly role: "server" | "agent";
+}
+
+/**
+ * Which volume entries a node installs: Flux's manifest only on the server that starts the
+ * cluster, the add-on images (kube-vip) on every server, the rest everywhere.
+ */
+export function artifactsForNode(plan: ArtifactVolumePlan, node: ArtifactNode): ArtifactVolumeEntry[] {
+  return plan.entries.filter(
+    (entry) =>
+      entry.installOn === "every-node" ||
+      (entry.installOn === "servers" && node.role === "server") ||
+      (entry.installOn === "first-server" && node.clusterInit),
+  );
 }
 
 /** `/etc/homelab/artifacts.list`: `<sha256> <mode> <entry> <target>` per line, k3s last. */
@@ -79,10 +90,7 @@ export interface NodeArtifactInstall {
  * `extraFiles` and `units` to its units, and drops the remote `source` of /opt/bin/k3s (and of
  * Flux's install manifest on the first server). Pure but for reading the two template files.
  */
-export function nodeArtifactInstall(
-  plan: ArtifactVolumePlan,
-  node: { readonly clusterInit: boolean },
-): NodeArtifactInstall {
+export function nodeArtifactInstall(plan: ArtifactVolumePlan, node: ArtifactNode): NodeArtifactInstall {
   const installs = artifactsForNode(plan, node);
   return {
     installs,

@@ -3,6 +3,7 @@
  * Flux), read, written atomically with sorted keys, resolved against the environment, and
  * refreshed from the published release metadata.
  */
+export { ADDON_IMAGES, type AddonImageKey } from "./addon-images.js";
 export { BUILTIN_PINS, type HomelabPins } from "./pins.js";
 export { parseLock, readLock } from "./read.js";
 export {
@@ -13,6 +14,7 @@ export {
   type ResolveLockOptions,
   resolveLockedEnvironment,
   wantedVersions,
+  wantsAddonImages,
   wantsAirgapImages,
 } from "./resolve.js";
 export {
@@ -20,10 +22,12 @@ export {
   type LockedArtifact,
   type LockedEnvironment,
   LockedEnvironmentSchema,
+  type LockedImage,
   type LockFile,
   LockFileSchema,
 } from "./schema.js";
 export {
+  type AddonImagePuller,
   type LockSources,
   lockedFlatcarRelease,
   lockedK3sRelease,

@@ -24,6 +24,12 @@ export interface HomelabPins {
   readonly flatcarSha512: Readonly<Record<string, string>>;
   readonly providerVersion: string;
   readonly fluxVersion: string;
+  /**
+   * Add-on images by reference (`ghcr.io/kube-vip/kube-vip:v1.2.3`): manifest digest and archive
+   * SHA-256 known without the network. homelab ships none (no digest could be confirmed from a
+   * publication here): `homelab lock --update` pulls the image and records both. Tests pass their own.
+   */
+  readonly addonImages?: Readonly<Record<string, { readonly digest: string; readonly archiveSha256: string }>>;
 }
 
 export const BUILTIN_PINS: HomelabPins = {

@@ -1,6 +1,7 @@
 import type { Environment } from "../environment/schema.js";
 import { HomelabError } from "../errors/index.js";
 import { FLATCAR_SIGNING_KEY_FINGERPRINT, flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
+import { ADDON_IMAGES } from "./addon-images.js";
 import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
 import { LOCK_FILE_NAME, type LockedEnvironment, type LockFile } from "./schema.js";
 
@@ -25,6 +26,59 @@ type Channel = Environment["flatcar"]["channel"];
  */
 export function wantsAirgapImages(environment: Environment): boolean {
   return environment.artifacts?.airgapImages ?? environment.offline;
+}
+
+/**
+ * Whether an environment delivers homelab's add-on images (kube-vip) to its servers: when it
+ * says so (`artifacts.addonImages`), else when it is `offline` — without them an offline
+ * server cannot start kube-vip, and the registration address never comes up.
+ */
+export function wantsAddonImages(environment: Environment): boolean {
+  return environment.artifacts?.addonImages ?? environment.offline;
+}
+
+/**
+ * The add-on images of an environment as its lock entry records them (when the entry records
+ * the reference homelab pins now), else from homelab's pins; `missing` lists the others.
+ */
+export function addonImagesFor(
+  entry: LockedEnvironment | undefined,
+  pins: HomelabPins = BUILTIN_PINS,
+): { images: NonNullable<LockedEnvironment["images"]>; missing: (typeof ADDON_IMAGES)[number][] } {
+  const images: Record<string, NonNullable<LockedEnvironment["images"]>["kube-vip"]> = {};
+  const missing: (typeof ADDON_IMAGES)[number][] = [];
+  for (const image of ADDON_IMAGES) {
+    const locked = entry?.images?.[image.key];
+    const pinned = pins.addonImages?.[image.reference];
+    if (locked?.reference === image.reference) images[image.key] = locked;
+    else if (pinned)
+      images[image.key] = {
+        reference: image.reference,
+        digest: pinned.digest,
+        archive: { sha256: pinned.archiveSha256 },
+      };
+    else missing.push(image);
+  }
+  return { images, missing };
+}
+
+/** The refusal for add-on images the lock does not record (nothing to verify them against). */
+export function addonImagesNotLocked(
+  name: string,
+  missing: readonly (typeof ADDON_IMAGES)[number][],
+): HomelabError {
+  const first = missing[0];
+  return new HomelabError(
+    "lock-missing-artifact",
+    `no digest is recorded for the ${missing.map((image) => `${image.title} ${image.reference}`).join(", ")}`,
+    {
+      where: { file: LOCK_FILE_NAME, path: `environments.${name}.images.${first?.key ?? "kube-vip"}` },
+      fix:
+        `Run \`homelab lock ${name} --update\` where the internet is reachable: it pulls the image once, records its digest and ` +
+        `the hash of homelab's archive of it, and keeps the archive in the cache (carry it to an offline machine with ` +
+        `\`homelab artifacts ${name} --from DIR\`). Or set artifacts.addonImages: false if the servers can pull it from the registry or a mirror.`,
+    },
+  );
 }
 
 /** The lock entry homelab would write for these versions from what it knows offline. */
@@ -184,6 +238,12 @@ export function resolveLockedEnvironment(
       },
     );
   }
+  let images: LockedEnvironment["images"];
+  if (wantsAddonImages(environment)) {
+    const addons = addonImagesFor(entry, pins);
+    if (addons.missing.length > 0) throw addonImagesNotLocked(name, addons.missing);
+    images = addons.images;
+  }
   return {
     flatcar,
     k3s: {
@@ -193,6 +253,7 @@ export function resolveLockedEnvironment(
     },
     provider: entry?.provider ?? { source: "dmacvicar/libvirt", version: pins.providerVersion },
     ...(environment.gitops ? { flux: { version: fluxVersion } } : {}),
+    ...(images ? { images } : {}),
   };
 }
 
@@ -224,5 +285,13 @@ export function lockStatus(
   if (wantsAirgapImages(environment) && !entry.k3s.airgapImages)
     differences.push("k3s air-gap images not recorded");
   if (!environment.gitops && entry.flux) differences.push("Flux recorded, but the environment has no gitops");
+  if (wantsAddonImages(environment)) {
+    for (const image of ADDON_IMAGES) {
+      const locked = entry.images?.[image.key];
+      if (!locked) differences.push(`${image.title} not recorded → ${image.reference}`);
+      else if (locked.reference !== image.reference)
+        differences.push(`${image.title} ${locked.reference} → ${image.reference}`);
+    }
+  }
   return { entry, state: differences.length > 0 ? "out-of-date" : "locked", differences };
 }

@@ -44,12 +44,25 @@ export const LockedProviderSchema = z.strictObject({
   version: z.string().regex(/^\d+\.\d+\.\d+$/),
 });
 
+/**
+ * A container image homelab carries to offline nodes: the registry reference it is pulled as
+ * (and named as on the node), the digest of its linux/amd64 image manifest, and the SHA-256 of
+ * homelab's archive of it, which is deterministic (src/oci/image-archive.ts).
+ */
+export const LockedImageSchema = z.strictObject({
+  reference: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected registry/repository:tag"),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 lowercase hex>"),
+  archive: z.strictObject({ sha256 }),
+});
+
 export const LockedEnvironmentSchema = z.strictObject({
   flatcar: LockedFlatcarSchema,
   k3s: LockedK3sSchema,
   provider: LockedProviderSchema,
   /** Present when the environment uses GitOps: the Flux version its bootstrap installs. */
   flux: z.strictObject({ version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).optional(),
+  /** Present when the environment delivers add-on images (`artifacts.addonImages`, default `offline`). */
+  images: z.strictObject({ "kube-vip": LockedImageSchema.optional() }).optional(),
 });
 
 export const LockFileSchema = z.strictObject({
@@ -61,5 +74,6 @@ export const LockFileSchema = z.strictObject({
 export type LockFile = z.output<typeof LockFileSchema>;
 export type LockedEnvironment = z.output<typeof LockedEnvironmentSchema>;
 export type LockedArtifact = z.output<typeof LockedArtifactSchema>;
+export type LockedImage = z.output<typeof LockedImageSchema>;
 
 export const LOCK_FILE_NAME = "homelab.lock.json";

@@ -6,7 +6,14 @@ import { FLATCAR_SIGNING_KEY_FINGERPRINT, flatcarImageUrls, flatcarReleaseUrl } 
 import { parseSigningKeys } from "../image/signing-key.js";
 import { K3S_AIRGAP_IMAGES_FILE, k3sAirgapImagesUrl, k3sBinaryUrl } from "../pins/index.js";
 import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
-import { lockEntryFromPins, wantsAirgapImages } from "./resolve.js";
+import { ADDON_IMAGES } from "./addon-images.js";
+import {
+  addonImagesFor,
+  addonImagesNotLocked,
+  lockEntryFromPins,
+  wantsAddonImages,
+  wantsAirgapImages,
+} from "./resolve.js";
 import type { LockedEnvironment } from "./schema.js";
 
 /** Where to read release metadata from; defaults are the canonical hosts (tests use 127.0.0.1). */
@@ -17,8 +24,22 @@ export interface LockSources {
   readonly k3sBaseUrl?: string;
 }
 
+/**
+ * Pulls one add-on image from its registry (linux/amd64), verified by digest, writes homelab's
+ * archive of it into the artifact cache, and says what to record. The CLI builds it from
+ * src/oci and src/artifacts; tests pass one against a stand-in registry.
+ */
+export type AddonImagePuller = (image: (typeof ADDON_IMAGES)[number]) => Promise<{
+  /** `sha256:<hex>` of the platform image manifest. */
+  readonly digest: string;
+  /** Lowercase hex SHA-256 of the archive. */
+  readonly archiveSha256: string;
+}>;
+
 export interface UpdateLockOptions {
   readonly fetch: Fetch;
+  /** Needed when the environment delivers add-on images (`artifacts.addonImages`, default `offline`). */
+  readonly pullAddonImage?: AddonImagePuller;
   /** Armored Flatcar image-signing key (the shipped one). */
   readonly signingKeys: string;
   readonly now: () => Date;
@@ -268,12 +289,43 @@ export async function updateLockedEnvironment(
     signingKeys: options.signingKeys,
     now: options.now,
   });
+  const images = wantsAddonImages(environment) ? await lockedAddonImages(options, pins) : undefined;
   return {
     flatcar,
     k3s,
     provider: { source: "dmacvicar/libvirt", version: pins.providerVersion },
     ...(environment.gitops ? { flux: { version: pins.fluxVersion } } : {}),
+    ...(images ? { images } : {}),
   };
+}
+
+/** Every add-on image pulled once: its digest and archive hash, refused when they contradict homelab's pins. */
+async function lockedAddonImages(
+  options: UpdateLockOptions,
+  pins: HomelabPins,
+): Promise<NonNullable<LockedEnvironment["images"]>> {
+  const pull = options.pullAddonImage;
+  if (!pull) {
+    throw new HomelabError("internal", "lock --update needs an image puller for the add-on images", {
+      fix: "This is a bug in homelab's lock command. Please report it.",
+    });
+  }
+  const images: Record<string, NonNullable<LockedEnvironment["images"]>["kube-vip"]> = {};
+  for (const image of ADDON_IMAGES) {
+    const pulled = await pull(image);
+    const pinned = pins.addonImages?.[image.reference];
+    if (pinned && (pinned.digest !== pulled.digest || pinned.archiveSha256 !== pulled.archiveSha256)) {
+      throw new HomelabError(
+        "lock-update-failed",
+        `the registry serves ${image.reference} as ${pulled.digest} (archive sha256 ${pulled.archiveSha256}), but homelab ships ${pinned.digest} (archive sha256 ${pinned.archiveSha256})`,
+        {
+          fix: "A tag was moved, or the pin is wrong: do not trust either until you know why. The lock file was not changed.",
+        },
+      );
+    }
+    images[image.key] = { reference: image.reference, digest: pulled.digest, archive: { sha256: pulled.archiveSha256 } };
+  }
+  return images;
 }
 
 /**
@@ -315,7 +367,10 @@ export function offlineLockedEnvironment(
       },
     );
   }
-  return entry;
+  if (!wantsAddonImages(environment)) return entry;
+  const addons = addonImagesFor(undefined, pins);
+  if (addons.missing.length > 0) throw addonImagesNotLocked(environment.name, addons.missing);
+  return { ...entry, images: addons.images };
 }
 
 /**

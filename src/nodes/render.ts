@@ -140,7 +140,7 @@ function renderNode(
 ): RenderedNodeConfig {
   // Flux's manifest goes only to the machine that bootstraps the cluster, like the rest of its bootstrap.
   const install = inputs.artifacts
-    ? nodeArtifactInstall(inputs.artifacts, { clusterInit: firstBoot.kind === "bootstrap" })
+    ? nodeArtifactInstall(inputs.artifacts, { clusterInit: firstBoot.kind === "bootstrap", role: node.role })
     : undefined;
   const installed = new Set(install?.installs.map((entry) => entry.target) ?? []);
   const snippetConfigs = node.snippets.map((snippet) => ({

@@ -35,7 +35,9 @@ import {
   type VerifiedArtifact,
 } from "../../src/artifacts/index.js";
 import { compileButane } from "../../src/butane/index.js";
+import { writeImageArchive } from "../../src/oci/image-archive.js";
 import { applyIgnition, ignitionValidate } from "../support/ignition.js";
+import { testImage } from "../support/oci-image.js";
 import { describeWithTools, IGNITION_TOOLS, itWithTools, toolPath } from "../support/real-tools.js";
 import { randomFile, scratch, sha256, standInSpec } from "./fixtures.js";
 
@@ -48,6 +50,7 @@ let source: string;
 let k3s: ReturnType<typeof randomFile>;
 let images: ReturnType<typeof randomFile>;
 let flux: { bytes: Buffer; sha256: string };
+let kubeVip: { path: string; sha256: string };
 let plan: ArtifactVolumePlan;
 let volume: BuiltArtifactVolume;
 let verified: VerifiedArtifact[];
@@ -59,8 +62,14 @@ beforeAll(async () => {
   const manifest = Buffer.from("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n");
   writeFileSync(join(source, "install.yaml"), manifest);
   flux = { bytes: manifest, sha256: sha256(manifest) };
+  const image = await writeImageArchive(
+    testImage("ghcr.io/kube-vip/kube-vip:v1.2.3", "kube-vip stand-in\n"),
+    join(source, "0000000000000000000000000000000000000000000000000000000000000000.tar"),
+  );
+  kubeVip = { path: image.path, sha256: image.sha256 };
   const specs = [
     standInSpec("flux-install", "https://example.invalid/install.yaml", flux.sha256),
+    standInSpec("addon-image", "ghcr.io/kube-vip/kube-vip:v1.2.3@sha256:…", kubeVip.sha256),
     standInSpec("k3s-airgap-images", "https://example.invalid/images", images.sha256),
     standInSpec("k3s", "https://example.invalid/k3s", k3s.sha256),
   ];
@@ -70,9 +79,14 @@ beforeAll(async () => {
   volume = await ensureArtifactVolume(plan, verified, cacheRoot);
 });
 
+/** The three kinds of node: the server that starts the cluster, a joining server, an agent. */
+type NodeKind = "first-server" | "joining-server" | "agent";
+const NODE_KINDS: readonly NodeKind[] = ["first-server", "joining-server", "agent"];
+
 /** The node's config as Ignition, compiled by homelab's Butane compiler in strict mode. */
-function ignitionFor(clusterInit: boolean): string {
-  const result = compileButane(nodeArtifactButane(nodeArtifactInstall(plan, { clusterInit })), {
+function ignitionFor(kind: NodeKind): string {
+  const node = { clusterInit: kind === "first-server", role: kind === "agent" ? "agent" : "server" } as const;
+  const result = compileButane(nodeArtifactButane(nodeArtifactInstall(plan, node)), {
     strict: true,
     pretty: false,
   });
@@ -82,8 +96,8 @@ function ignitionFor(clusterInit: boolean): string {
 }
 
 /** A scratch root as Ignition leaves it for this node. */
-function nodeRoot(clusterInit: boolean): string {
-  return applyIgnition(ignitionFor(clusterInit)).root;
+function nodeRoot(kind: NodeKind): string {
+  return applyIgnition(ignitionFor(kind)).root;
 }
 
 function runScript(root: string, device: string, env: Record<string, string> = {}) {
@@ -103,7 +117,12 @@ describeWithTools(["tar"], "the volume", () => {
     const listing = spawnSync(toolPath("tar"), ["-tf", volume.path], { encoding: "utf8" })
       .stdout.trim()
       .split("\n");
-    expect(listing).toEqual(["flux-install.yaml", "k3s", "k3s-airgap-images-amd64.tar.zst"]);
+    expect(listing).toEqual([
+      "flux-install.yaml",
+      "k3s",
+      "k3s-airgap-images-amd64.tar.zst",
+      "kube-vip-image.tar",
+    ]);
     const again = await ensureArtifactVolume(plan, verified, join(volume.path, "..", "..", ".."));
     expect(again).toMatchObject({ built: false, sha256: volume.sha256, path: volume.path });
   });
@@ -130,12 +149,12 @@ describeWithTools(
   "a node's Ignition with the artifact unit, applied by the real Ignition",
   () => {
     it("validates, downloads nothing, and writes the script, the hash list and the enabled unit", () => {
-      for (const clusterInit of [true, false]) {
-        const ignition = ignitionFor(clusterInit);
+      for (const kind of NODE_KINDS) {
+        const ignition = ignitionFor(kind);
         expect(ignitionValidate(ignition)).toMatchObject({ ok: true });
         expect(remoteSources(ignition)).toEqual([]);
       }
-      const root = nodeRoot(true);
+      const root = nodeRoot("first-server");
       expect(readFileSync(join(root, ARTIFACT_SCRIPT_PATH), "utf8")).toBe(artifactInstallScript());
       expect(mode(join(root, ARTIFACT_SCRIPT_PATH))).toBe(0o755);
       expect(readFileSync(join(root, "etc/systemd/system", ARTIFACT_UNIT_NAME), "utf8")).toBe(
@@ -147,6 +166,7 @@ describeWithTools(
       const list = readFileSync(join(root, ARTIFACT_LIST_PATH), "utf8");
       expect(list.split("\n").filter((line) => line && !line.startsWith("#"))).toEqual([
         `${flux.sha256} 0600 flux-install.yaml /var/lib/rancher/k3s/server/manifests/homelab-flux-install.yaml`,
+        `${kubeVip.sha256} 0644 kube-vip-image.tar /var/lib/rancher/k3s/agent/images/homelab-kube-vip.tar`,
         `${images.sha256} 0644 k3s-airgap-images-amd64.tar.zst /var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst`,
         `${k3s.sha256} 0755 k3s /opt/bin/k3s`,
       ]);
@@ -156,7 +176,7 @@ describeWithTools(
       [...IGNITION_TOOLS, "systemd-analyze"],
       "carries a unit that systemd-analyze verify accepts in the node's root",
       () => {
-        const root = nodeRoot(false);
+        const root = nodeRoot("agent");
         // The scratch root has no systemd of its own: lend it the host's unit files (sysinit.target …).
         mkdirSync(join(root, "usr/lib/systemd"), { recursive: true });
         cpSync(SYSTEMD_UNITS, join(root, "usr/lib/systemd/system"), {
@@ -175,7 +195,7 @@ describeWithTools(
 
 describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the volume", () => {
   it("installs every artifact with its mode after checking its hash, then skips on the next boot", () => {
-    const root = nodeRoot(true);
+    const root = nodeRoot("first-server");
     const run = runScript(root, volume.path);
     expect(run.stderr).toContain("all artifacts installed");
     expect(run.status).toBe(0);
@@ -187,6 +207,9 @@ describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the
     const archive = join(root, "var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst");
     expect(fileSha(archive)).toBe(images.sha256);
     expect(mode(archive)).toBe(0o644);
+    const addon = join(root, "var/lib/rancher/k3s/agent/images/homelab-kube-vip.tar");
+    expect(fileSha(addon)).toBe(kubeVip.sha256);
+    expect(mode(addon)).toBe(0o644);
     expect(readFileSync(join(root, ARTIFACT_STAMP_PATH), "utf8").trim()).toBe(
       fileSha(join(root, ARTIFACT_LIST_PATH)),
     );
@@ -197,10 +220,20 @@ describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the
     expect(again.stderr).toContain("already installed");
   });
 
-  it("gives an agent k3s and the images, but not Flux's manifest", () => {
-    const root = nodeRoot(false);
+  it("gives an agent k3s and the air-gap images, but neither Flux's manifest nor kube-vip's image", () => {
+    const root = nodeRoot("agent");
     expect(runScript(root, volume.path).status).toBe(0);
     expect(fileSha(join(root, "opt/bin/k3s"))).toBe(k3s.sha256);
+    expect(existsSync(join(root, "var/lib/rancher/k3s/server"))).toBe(false);
+    expect(readdirSync(join(root, "var/lib/rancher/k3s/agent/images"))).toEqual([
+      "k3s-airgap-images-amd64.tar.zst",
+    ]);
+  });
+
+  it("gives a joining server kube-vip's image too, but not Flux's manifest", () => {
+    const root = nodeRoot("joining-server");
+    expect(runScript(root, volume.path).status).toBe(0);
+    expect(fileSha(join(root, "var/lib/rancher/k3s/agent/images/homelab-kube-vip.tar"))).toBe(kubeVip.sha256);
     expect(existsSync(join(root, "var/lib/rancher/k3s/server"))).toBe(false);
   });
 
@@ -211,7 +244,7 @@ describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the
     expect(at).toBeGreaterThan(0);
     bytes[at + 1000] = (bytes[at + 1000] ?? 0) ^ 0x01;
     writeFileSync(tampered, bytes);
-    const root = nodeRoot(true);
+    const root = nodeRoot("first-server");
     const run = runScript(root, tampered);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
@@ -241,7 +274,7 @@ describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the
       "k3s",
       "k3s-airgap-images-amd64.tar.zst",
     ]);
-    const root = nodeRoot(false);
+    const root = nodeRoot("agent");
     const run = runScript(root, evil);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("k3s in");
@@ -250,7 +283,7 @@ describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the
   });
 
   it("gives up on a device that never appears, naming it", () => {
-    const root = nodeRoot(false);
+    const root = nodeRoot("agent");
     const run = runScript(root, "/dev/disk/by-id/virtio-homelab-artifacts-absent", {
       HOMELAB_ARTIFACTS_WAIT: "1",
     });
@@ -266,7 +299,7 @@ describeWithTools(SCRIPT_TOOLS, "the first-boot script, run for real against the
     writeFileSync(join(dir, "k3s"), k3s.bytes);
     const partial = join(dir, "partial.tar");
     spawnSync(toolPath("tar"), ["--format=ustar", "-cf", partial, "-C", dir, "k3s"]);
-    const root = nodeRoot(false);
+    const root = nodeRoot("agent");
     const run = runScript(root, partial);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(

@@ -67,6 +67,13 @@ export function standInSpec(
       cachePath: "flux/v9.9.9/install.yaml",
       installOn: "first-server",
     },
+    "addon-image": {
+      entry: "kube-vip-image.tar",
+      target: "/var/lib/rancher/k3s/agent/images/homelab-kube-vip.tar",
+      mode: 0o644,
+      cachePath: "images/kube-vip/0000000000000000000000000000000000000000000000000000000000000000.tar",
+      installOn: "servers",
+    },
   } as const;
   return {
     kind,
