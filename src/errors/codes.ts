@@ -45,6 +45,11 @@ export const ERROR_CODES = {
   "render-cleanup-failed": "What an earlier render left next to the output directory cannot be removed",
   "secrets-not-ignored": "Files that hold secrets are inside the Git repository and not ignored",
 
+  // Container images
+  "image-reference-invalid": "A container image reference cannot be parsed",
+  "image-pull-failed": "A container image could not be pulled from its registry",
+  "image-digest-mismatch": "Bytes a container registry sent do not match their digest",
+
   // Host prerequisites (doctor)
   "tofu-not-found": "Neither OpenTofu nor Terraform is installed",
   "tofu-too-old": "OpenTofu or Terraform is too old",
