@@ -4,6 +4,8 @@ import { basename, dirname, join, relative } from "node:path";
 import { HomelabError, isHomelabError } from "../errors/index.js";
 import { downloadResumable, type Fetch } from "../image/download.js";
 import { withDownloadLock } from "../image/download-lock.js";
+import type { RegistryClient } from "../oci/index.js";
+import { pullImageArchive } from "./addon-image.js";
 import type { ArtifactSpec } from "./catalog.js";
 import { sha256File } from "./hash.js";
 
@@ -39,6 +41,8 @@ export interface EnsureArtifactOptions {
   readonly cacheRoot: string;
   /** Omit to never download: a missing artifact is then `artifact-not-cached`. */
   readonly fetch?: Fetch;
+  /** Pulls add-on images (omit to never pull: a missing image archive is `artifact-not-cached`). */
+  readonly registry?: RegistryClient;
   /** A directory holding copies (by file name: `k3s`, `install.yaml`, …) to import, verified. */
   readonly importFrom?: string;
   readonly onProgress?: (progress: ArtifactProgress) => void;
@@ -95,11 +99,18 @@ export async function verifyCachedArtifact(
   return { spec, path, bytes, source: "cache", resumed: false };
 }
 
+/** Where a copy to carry in with `--from` comes from: the URL, or for an image homelab's own archive. */
+function whereToGetACopy(spec: ArtifactSpec): string {
+  return spec.image
+    ? `the archive ~/.cache/homelab/artifacts/${spec.cachePath} from a machine where \`homelab artifacts ${spec.environment}\` ran`
+    : spec.url;
+}
+
 function notCached(spec: ArtifactSpec, path: string): HomelabError {
   return new HomelabError("artifact-not-cached", `the ${spec.title} is not in the cache (${path})`, {
     where: spec.recordedAt,
     fix:
-      `Run \`homelab artifacts ${spec.environment}\` on a machine with internet access, or copy ${spec.url} ` +
+      `Run \`homelab artifacts ${spec.environment}\` on a machine with internet access, or copy ${whereToGetACopy(spec)} ` +
       `into a directory as ${basename(spec.cachePath)} and run \`homelab artifacts ${spec.environment} --from DIR\` (it is verified before use).`,
   });
 }
@@ -151,7 +162,7 @@ export async function ensureArtifact(
         `the ${spec.title} is not in ${options.importFrom} (${source})`,
         {
           where: spec.recordedAt,
-          fix: `Put a copy of ${spec.url} there as ${basename(spec.cachePath)}, or run without --from to download it.`,
+          fix: `Put a copy of ${whereToGetACopy(spec)} there as ${basename(spec.cachePath)}, or run without --from to download it.`,
         },
       );
     }
@@ -164,13 +175,14 @@ export async function ensureArtifact(
         source,
         sha256,
         bytes,
-        `It is not the file the lock pins (another version or a damaged copy); nothing was imported. Fetch ${spec.url} again.`,
+        `It is not the file the lock pins (another version or a damaged copy); nothing was imported. Fetch ${whereToGetACopy(spec)} again.`,
       );
     }
     await placeAtomically(source, path, true);
     return { spec, path, bytes, source: "import", resumed: false };
   }
 
+  if (spec.image) return pullAddonImage(spec, spec.image, path, options);
   const fetch = options.fetch;
   if (!fetch) throw notCached(spec, path);
   const part = `${path}.part`;
@@ -214,6 +226,53 @@ export async function ensureArtifact(
       }
       await placeAtomically(part, path, false);
       return { spec, path, bytes, source: "download", resumed: download.resumed };
+    },
+  );
+}
+
+/**
+ * An add-on image: pulled by the digest the lock pins (every blob checked by the registry
+ * client), written as homelab's archive next to its cache path, and placed only when the
+ * archive's SHA-256 is the one the lock records (it is deterministic, so it always is for the
+ * same image).
+ */
+async function pullAddonImage(
+  spec: ArtifactSpec,
+  image: NonNullable<ArtifactSpec["image"]>,
+  path: string,
+  options: EnsureArtifactOptions,
+): Promise<VerifiedArtifact> {
+  const registry = options.registry;
+  if (!registry) throw notCached(spec, path);
+  const part = `${path}.part`;
+  return withDownloadLock(
+    dirname(path),
+    { code: "artifact-download-failed", cache: "artifact", busy: `pulling into ${dirname(path)}` },
+    async () => {
+      options.onProgress?.({ artifact: spec, phase: "download", done: 0, total: undefined });
+      let pulled: Awaited<ReturnType<typeof pullImageArchive>>;
+      try {
+        pulled = await pullImageArchive(registry, { ...image, where: spec.recordedAt }, () => part);
+      } catch (error) {
+        await rm(part, { force: true });
+        if (!isHomelabError(error)) throw error;
+        throw new HomelabError(error.code, `the ${spec.title}: ${error.message}`, {
+          where: spec.recordedAt,
+          fix: `${error.fix ?? "Check the network and run the command again."} Without internet access, copy ${whereToGetACopy(spec)} into a directory and run \`homelab artifacts ${spec.environment} --from DIR\`.`,
+        });
+      }
+      if (pulled.sha256 !== spec.sha256) {
+        await rm(part, { force: true });
+        throw mismatch(
+          spec,
+          `homelab's archive of ${image.reference}@${image.digest}`,
+          pulled.sha256,
+          pulled.bytes,
+          `The registry served the image the lock pins (every blob matched its digest), but its archive differs from the one recorded: the lock was written by another homelab version, or edited. Run \`homelab lock ${spec.environment} --update\` to record it again.`,
+        );
+      }
+      await placeAtomically(part, path, false);
+      return { spec, path, bytes: pulled.bytes, source: "download", resumed: false };
     },
   );
 }

@@ -4,6 +4,7 @@ import { BOOTSTRAP_PATHS, fluxRelease } from "../gitops/bootstrap.js";
 import type { FluxRelease } from "../gitops/flux-release.js";
 import { ADDON_IMAGES, LOCK_FILE_NAME, type LockedEnvironment } from "../lock/index.js";
 import { K3S_AIRGAP_IMAGES_FILE } from "../pins/index.js";
+import { addonImageCachePath } from "./addon-image.js";
 
 /** The files homelab delivers to nodes from its cache instead of letting them download. */
 export type ArtifactKind = "k3s" | "k3s-airgap-images" | "flux-install" | "addon-image";
@@ -102,7 +103,6 @@ export function artifactsForEnvironment(
   for (const image of ADDON_IMAGES) {
     const locked = lockedImages?.[image.key];
     if (!locked) continue;
-    const digestHex = locked.digest.slice("sha256:".length);
     specs.push({
       kind: "addon-image",
       environment: name,
@@ -110,7 +110,7 @@ export function artifactsForEnvironment(
       version: locked.reference.slice(locked.reference.lastIndexOf(":") + 1),
       url: `${locked.reference}@${locked.digest}`,
       sha256: locked.archive.sha256,
-      cachePath: `images/${image.key}/${digestHex}.tar`,
+      cachePath: addonImageCachePath(image.key, locked.digest),
       entry: `${image.key}-image.tar`,
       // k3s imports every *.tar in its images directory at start (see K3S_AGENT_IMAGES_DIR).
       target: `${K3S_AGENT_IMAGES_DIR}/homelab-${image.key}.tar`,

@@ -1,9 +1,11 @@
 /**
- * Artifacts from the host: the k3s binary, Flux's install manifest and k3s's air-gap images,
+ * Artifacts from the host: the k3s binary, Flux's install manifest, k3s's air-gap images and
+ * homelab's add-on images (kube-vip, as OCI archives pulled by digest),
  * downloaded once on the machine that runs homelab, verified against homelab.lock.json, cached,
  * and delivered to the nodes on a read-only volume that a first-boot unit installs from after
  * checking every hash again. See docs/06-scale-out.md.
  */
+export { addonImageCachePath, type PulledImageArchive, pullImageArchive } from "./addon-image.js";
 export {
   type ArtifactProgress,
   artifactCacheDir,

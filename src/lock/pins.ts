@@ -29,7 +29,9 @@ export interface HomelabPins {
    * SHA-256 known without the network. homelab ships none (no digest could be confirmed from a
    * publication here): `homelab lock --update` pulls the image and records both. Tests pass their own.
    */
-  readonly addonImages?: Readonly<Record<string, { readonly digest: string; readonly archiveSha256: string }>>;
+  readonly addonImages?: Readonly<
+    Record<string, { readonly digest: string; readonly archiveSha256: string }>
+  >;
 }
 
 export const BUILTIN_PINS: HomelabPins = {

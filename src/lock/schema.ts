@@ -50,7 +50,12 @@ export const LockedProviderSchema = z.strictObject({
  * homelab's archive of it, which is deterministic (src/oci/image-archive.ts).
  */
 export const LockedImageSchema = z.strictObject({
-  reference: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected registry/repository:tag"),
+  reference: z
+    .string()
+    .regex(
+      /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+      "expected registry/repository:tag",
+    ),
   digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 lowercase hex>"),
   archive: z.strictObject({ sha256 }),
 });

@@ -5,8 +5,8 @@ import { type DownloadTimeouts, describeFetchError, type Fetch, TimedRequest } f
 import { FLATCAR_SIGNING_KEY_FINGERPRINT, flatcarImageUrls, flatcarReleaseUrl } from "../image/flatcar.js";
 import { parseSigningKeys } from "../image/signing-key.js";
 import { K3S_AIRGAP_IMAGES_FILE, k3sAirgapImagesUrl, k3sBinaryUrl } from "../pins/index.js";
-import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
 import { ADDON_IMAGES } from "./addon-images.js";
+import { BUILTIN_PINS, type HomelabPins } from "./pins.js";
 import {
   addonImagesFor,
   addonImagesNotLocked,
@@ -323,7 +323,11 @@ async function lockedAddonImages(
         },
       );
     }
-    images[image.key] = { reference: image.reference, digest: pulled.digest, archive: { sha256: pulled.archiveSha256 } };
+    images[image.key] = {
+      reference: image.reference,
+      digest: pulled.digest,
+      archive: { sha256: pulled.archiveSha256 },
+    };
   }
   return images;
 }

@@ -19,6 +19,15 @@ export function releaseSources(env: NodeJS.ProcessEnv): LockSources {
   };
 }
 
+/**
+ * The registry homelab pulls add-on images from: each image's own registry (ghcr.io), or one
+ * mirror named by `HOMELAB_REGISTRY_URL` that serves every repository under its own name (the
+ * tests' stand-in on 127.0.0.1). Digests are checked whatever the source.
+ */
+export function registryBaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  return sourceUrl(env, "HOMELAB_REGISTRY_URL");
+}
+
 function sourceUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name];
   if (value === undefined || value === "") return undefined;

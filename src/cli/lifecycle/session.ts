@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { rmdir } from "node:fs/promises";
 import { basename, dirname, extname } from "node:path";
-import { HomelabError, isHomelabError } from "../../errors/index.js";
+import { isHomelabError } from "../../errors/index.js";
 import type { LockFile } from "../../lock/index.js";
 import type { RenderResult } from "../../render/index.js";
 import type { Release } from "../../rollout/index.js";

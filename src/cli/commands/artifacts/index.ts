@@ -15,6 +15,7 @@ import { readLock, resolveLockedEnvironment } from "../../../lock/index.js";
 import type { CommandModule } from "../../command.js";
 import type { CliContext } from "../../context.js";
 import { environmentArgument } from "../../lifecycle/options.js";
+import { registryClient } from "../../lifecycle/registry.js";
 import type { ProgressHandle } from "../../reporter/index.js";
 
 const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
@@ -94,7 +95,9 @@ const command: CommandModule = {
           await context.reporter.step(`The ${spec.title}`, () =>
             ensureArtifact(spec, {
               cacheRoot,
-              ...(download ? { fetch: (url, init) => fetch(url, init) } : {}),
+              ...(download
+                ? { fetch: (url, init) => fetch(url, init), registry: registryClient(context) }
+                : {}),
               ...(importFrom ? { importFrom } : {}),
               onProgress: bars.onProgress,
             }),

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { addonImageCachePath, artifactCacheDir, pullImageArchive } from "../../../artifacts/index.js";
 import { listEnvironmentNames, loadEnvironment } from "../../../environment/index.js";
 import { readShippedSigningKey } from "../../../image/index.js";
 import {
@@ -15,6 +16,7 @@ import {
 import type { CommandModule } from "../../command.js";
 import { warnIfNameMismatch } from "../../lifecycle/environment-name.js";
 import { downloadTimeouts } from "../../lifecycle/image.js";
+import { registryClient } from "../../lifecycle/registry.js";
 import { releaseSources } from "../../lifecycle/release-sources.js";
 
 function describeEntry(entry: LockedEnvironment): string[] {
@@ -33,6 +35,14 @@ function describeEntry(entry: LockedEnvironment): string[] {
       : []),
     `  provider  ${entry.provider.source} ${entry.provider.version}`,
     ...(entry.flux ? [`  flux      ${entry.flux.version}`] : []),
+    ...Object.entries(entry.images ?? {}).flatMap(([key, image]) =>
+      image
+        ? [
+            `  image     ${key} ${image.reference}`,
+            `            ${image.digest} (linux/amd64); archive sha256 ${image.archive.sha256}`,
+          ]
+        : [],
+    ),
   ];
 }
 
@@ -67,6 +77,7 @@ const command: CommandModule = {
 
     if (options.update === true) {
       const sources = releaseSources(context.env);
+      const registry = registryClient(context);
       const signingKeys = options.offline === true ? "" : await readShippedSigningKey();
       const updated: Record<string, LockedEnvironment> = {};
       for (const { environment } of environments) {
@@ -76,6 +87,18 @@ const command: CommandModule = {
             : await context.reporter.step(`Reading published hashes for ${environment.name}`, () =>
                 updateLockedEnvironment(environment, {
                   fetch: (url, init) => fetch(url, init),
+                  pullAddonImage: async (image) => {
+                    const pulled = await pullImageArchive(
+                      registry,
+                      { reference: image.reference },
+                      (digest) =>
+                        join(
+                          artifactCacheDir(context.paths.cacheRoot),
+                          addonImageCachePath(image.key, digest),
+                        ),
+                    );
+                    return { digest: pulled.digest, archiveSha256: pulled.sha256 };
+                  },
                   signingKeys,
                   now: () => context.date(),
                   sources,
