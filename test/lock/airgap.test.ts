@@ -39,6 +39,9 @@ const pins: HomelabPins = {
   fluxVersion: "v2.9.5",
 };
 
+/** Offline, with the air-gap images under test; the add-on images are tested in addon-images.test.ts. */
+const OFFLINE = { offline: true, artifacts: { addonImages: false } };
+
 function environment(input: Record<string, unknown> = {}) {
   return EnvironmentSchema.parse({
     name: "lab",
@@ -56,6 +59,7 @@ describe("which environments deliver the air-gap images", () => {
     [{ offline: true }, true],
     [{ artifacts: { airgapImages: true } }, true],
     [{ offline: true, artifacts: { airgapImages: false } }, false],
+    [OFFLINE, true],
   ])("%j → %s", (input, wanted) => {
     expect(wantsAirgapImages(environment(input))).toBe(wanted);
   });
@@ -68,7 +72,7 @@ describe("resolving the archive", () => {
   });
 
   it("takes it from the pins, and from the lock entry when it records it", () => {
-    const offline = environment({ offline: true });
+    const offline = environment(OFFLINE);
     expect(resolveLockedEnvironment(offline, undefined, pins).k3s.airgapImages).toEqual({
       url: `https://github.com/k3s-io/k3s/releases/download/v1.34.10%2Bk3s1/k3s-airgap-images-amd64.tar.zst`,
       sha256: imagesSha,
@@ -91,7 +95,7 @@ describe("resolving the archive", () => {
   it("says the lock is out of date when the environment starts delivering it", () => {
     const entry = offlineLockedEnvironment(environment(), pins);
     const lock: LockFile = { lockfileVersion: 1, environments: { lab: entry } };
-    expect(lockStatus(environment({ offline: true }), lock, pins)).toMatchObject({
+    expect(lockStatus(environment(OFFLINE), lock, pins)).toMatchObject({
       state: "out-of-date",
       differences: ["k3s air-gap images not recorded"],
     });
@@ -99,13 +103,13 @@ describe("resolving the archive", () => {
 
   it("refuses with a located error when no hash is known", () => {
     const unknown: HomelabPins = { ...pins, k3sAirgapImages: {} };
-    expect(() => resolveLockedEnvironment(environment({ offline: true }), undefined, unknown)).toThrow(
+    expect(() => resolveLockedEnvironment(environment(OFFLINE), undefined, unknown)).toThrow(
       expect.objectContaining({
         code: "lock-missing-artifact",
         where: { file: "homelab.lock.json", path: "environments.lab.k3s.airgapImages" },
       }),
     );
-    expect(() => offlineLockedEnvironment(environment({ offline: true }), unknown)).toThrow(
+    expect(() => offlineLockedEnvironment(environment(OFFLINE), unknown)).toThrow(
       expect.objectContaining({ code: "lock-missing-artifact", message: expect.stringMatching(/air-gap/) }),
     );
   });
@@ -141,7 +145,7 @@ describe("lock --update records it from sha256sum-amd64.txt", () => {
 
   it("only for environments that deliver it", async () => {
     expect((await update({})).k3s).not.toHaveProperty("airgapImages");
-    expect((await update({ offline: true })).k3s.airgapImages).toEqual({
+    expect((await update(OFFLINE)).k3s.airgapImages).toEqual({
       url: k3sAirgapImagesUrl(VERSION),
       sha256: imagesSha,
     });
@@ -152,12 +156,12 @@ describe("lock --update records it from sha256sum-amd64.txt", () => {
       ...pins,
       k3sAirgapImages: { [VERSION]: { url: k3sAirgapImagesUrl(VERSION), sha256: "2".repeat(64) } },
     };
-    await expect(update({ offline: true }, contradicting)).rejects.toMatchObject({
+    await expect(update(OFFLINE, contradicting)).rejects.toMatchObject({
       code: "lock-update-failed",
       message: expect.stringMatching(/differs from the one homelab ships/),
     });
     server.files.set("/k3s/v1.34.10%2Bk3s1/sha256sum-amd64.txt", { body: Buffer.from(`${k3sSha}  k3s\n`) });
-    await expect(update({ offline: true })).rejects.toMatchObject({
+    await expect(update(OFFLINE)).rejects.toMatchObject({
       code: "lock-update-failed",
       message: expect.stringMatching(/no line for k3s-airgap-images-amd64.tar.zst/),
     });

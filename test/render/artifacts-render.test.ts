@@ -18,9 +18,12 @@ import { ARTIFACT_SCRIPT_PATH, remoteSources } from "../../src/artifacts/index.j
 import type { EnvironmentInput } from "../../src/environment/schema.js";
 import { isHomelabError } from "../../src/errors/index.js";
 import { type LockFile, parseLock } from "../../src/lock/index.js";
+import { imageArchiveBytes } from "../../src/oci/image-archive.js";
+import { KUBE_VIP_IMAGE } from "../../src/registration/index.js";
 import { renderEnvironment } from "../../src/render/index.js";
 import { type ProviderSchema, walkTfJson } from "../../src/tofu/index.js";
 import { applyIgnition } from "../support/ignition.js";
+import { testImage } from "../support/oci-image.js";
 import { itWithTools } from "../support/real-tools.js";
 
 const repository = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -33,6 +36,10 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 let scratch: string;
 let k3s: Buffer;
 let images: Buffer;
+/** homelab's archive of a stand-in kube-vip image (what `lock --update` would have pulled). */
+const kubeVip = testImage(KUBE_VIP_IMAGE.reference, "kube-vip stand-in\n");
+const kubeVipArchive = imageArchiveBytes(kubeVip);
+const kubeVipCachePath = `images/kube-vip/${kubeVip.manifest.digest.slice(7)}.tar`;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "homelab-render-artifacts-"));
   k3s = randomBytes(3 * 1024 * 1024 + 17);
@@ -43,7 +50,7 @@ afterAll(async () => {
 });
 
 /** The development lock entry with the stand-ins' hashes. */
-function lockFor(name: string, k3sHash = sha256(k3s)): LockFile {
+function lockFor(name: string, k3sHash = sha256(k3s), withImages = true): LockFile {
   const real = JSON.parse(readFileSync(join(repository, "homelab.lock.json"), "utf8"));
   const entry = real.environments.development;
   return parseLock(
@@ -60,6 +67,17 @@ function lockFor(name: string, k3sHash = sha256(k3s)): LockFile {
               sha256: sha256(images),
             },
           },
+          ...(withImages
+            ? {
+                images: {
+                  "kube-vip": {
+                    reference: KUBE_VIP_IMAGE.reference,
+                    digest: kubeVip.manifest.digest,
+                    archive: { sha256: sha256(kubeVipArchive) },
+                  },
+                },
+              }
+            : {}),
         },
       },
     }),
@@ -88,6 +106,8 @@ async function project(input: EnvironmentInput, cache: "full" | "empty" = "full"
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "k3s"), k3s);
     await writeFile(join(dir, "k3s-airgap-images-amd64.tar.zst"), images);
+    await mkdir(dirname(join(cacheRoot, "artifacts", kubeVipCachePath)), { recursive: true });
+    await writeFile(join(cacheRoot, "artifacts", kubeVipCachePath), kubeVipArchive);
   }
   return { cwd, cacheRoot, stateRoot: join(cwd, "state"), outDir: join(cwd, "out") };
 }
@@ -182,6 +202,31 @@ describe("an offline environment on three hosts", () => {
       expect(
         sha256(readFileSync(join(root, "var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst"))),
       ).toBe(sha256(images));
+      expect(existsSync(join(root, "var/lib/rancher/k3s/agent/images/homelab-kube-vip.tar"))).toBe(false);
+    },
+  );
+
+  itWithTools(
+    ["ignition"],
+    "the real Ignition applies a joining server's config; the script installs kube-vip's image archive where k3s imports it",
+    () => {
+      const server = result.plan.nodes.find((node) => node.role === "server" && node.name.endsWith("-2"));
+      const root = applyIgnition(result.ignition.get(server?.name ?? "") ?? "").root;
+      const run = spawnSync("sh", [join(root, ARTIFACT_SCRIPT_PATH), result.artifactVolume?.path ?? ""], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOMELAB_ARTIFACTS_ROOT: root },
+      });
+      expect(run.stderr).toContain("all artifacts installed");
+      expect(sha256(readFileSync(join(root, "var/lib/rancher/k3s/agent/images/homelab-kube-vip.tar")))).toBe(
+        sha256(kubeVipArchive),
+      );
+      // The DaemonSet names the image exactly as the archive does, pulled only if not present.
+      const manifest = readFileSync(
+        join(root, "var/lib/rancher/k3s/server/manifests/homelab-kube-vip.yaml"),
+        "utf8",
+      );
+      expect(manifest).toContain(`image: ${KUBE_VIP_IMAGE.reference}\n`);
+      expect(manifest).toContain("imagePullPolicy: IfNotPresent");
     },
   );
 
@@ -220,59 +265,73 @@ describe("refused before anything is written", () => {
       'variant: flatcar\nversion: 1.0.0\nstorage:\n  files:\n    - path: /opt/x\n      contents:\n        source: "https://example.invalid/x"\n',
     ],
   };
-  it.each<[string, EnvironmentInput, "full" | "empty" | "truncated" | "changed", string, string | undefined]>(
+  it.each<
     [
-      [
-        "the cache is empty",
-        lab(),
-        "empty",
-        "artifact-not-cached",
-        "environments.lab.k3s.airgapImages.sha256",
-      ],
-      [
-        "k3s in the cache is truncated",
-        lab(),
-        "truncated",
-        "artifact-hash-mismatch",
-        "environments.lab.k3s.binary.sha256",
-      ],
-      [
-        "k3s in the cache differs from the lock",
-        lab(),
-        "changed",
-        "artifact-hash-mismatch",
-        "environments.lab.k3s.binary.sha256",
-      ],
-      [
-        "an offline node's snippet downloads a file",
-        lab({ agents: { count: 3, ...remoteSnippet } }),
-        "full",
-        "offline-remote-source",
-        "offline",
-      ],
-      [
-        "a pin names an unknown host",
-        lab({ nodes: { "lab-agent-1": { host: "hv9" } } }),
-        "full",
-        "env-host-unknown",
-        undefined,
-      ],
-      [
-        "two hosts share a URI",
-        lab({ hosts: { ...HOSTS, hv2: { uri: HOSTS.hv1.uri } } }),
-        "full",
-        "env-host-duplicate",
-        undefined,
-      ],
-      [
-        "a NAT network spans several hosts",
-        lab({ network: { mode: "nat", cidr: "10.77.0.0/24" } }),
-        "full",
-        "env-multi-host-nat",
-        undefined,
-      ],
+      string,
+      EnvironmentInput,
+      "full" | "empty" | "truncated" | "changed" | "image-changed" | "no-image-in-lock",
+      string,
+      string | undefined,
+    ]
+  >([
+    ["the cache is empty", lab(), "empty", "artifact-not-cached", "environments.lab.k3s.airgapImages.sha256"],
+    [
+      "k3s in the cache is truncated",
+      lab(),
+      "truncated",
+      "artifact-hash-mismatch",
+      "environments.lab.k3s.binary.sha256",
     ],
-  )("%s", async (_name, input, cache, code, path) => {
+    [
+      "k3s in the cache differs from the lock",
+      lab(),
+      "changed",
+      "artifact-hash-mismatch",
+      "environments.lab.k3s.binary.sha256",
+    ],
+    [
+      "kube-vip's image archive in the cache differs from the lock",
+      lab(),
+      "image-changed",
+      "artifact-hash-mismatch",
+      "environments.lab.images.kube-vip.archive.sha256",
+    ],
+    [
+      "the lock records no kube-vip image",
+      lab(),
+      "no-image-in-lock",
+      "lock-missing-artifact",
+      "environments.lab.images.kube-vip",
+    ],
+    [
+      "an offline node's snippet downloads a file",
+      lab({ agents: { count: 3, ...remoteSnippet } }),
+      "full",
+      "offline-remote-source",
+      "offline",
+    ],
+    [
+      "a pin names an unknown host",
+      lab({ nodes: { "lab-agent-1": { host: "hv9" } } }),
+      "full",
+      "env-host-unknown",
+      undefined,
+    ],
+    [
+      "two hosts share a URI",
+      lab({ hosts: { ...HOSTS, hv2: { uri: HOSTS.hv1.uri } } }),
+      "full",
+      "env-host-duplicate",
+      undefined,
+    ],
+    [
+      "a NAT network spans several hosts",
+      lab({ network: { mode: "nat", cidr: "10.77.0.0/24" } }),
+      "full",
+      "env-multi-host-nat",
+      undefined,
+    ],
+  ])("%s", async (_name, input, cache, code, path) => {
     const c = await project(input, cache === "empty" ? "empty" : "full");
     const k3sPath = join(c.cacheRoot, "artifacts", "k3s", K3S_VERSION, "k3s");
     if (cache === "truncated") await truncate(k3sPath, 1000);
@@ -281,9 +340,14 @@ describe("refused before anything is written", () => {
       bytes[4096] = (bytes[4096] ?? 0) ^ 0xff;
       await writeFile(k3sPath, bytes);
     }
+    if (cache === "image-changed") {
+      const bytes = Buffer.from(kubeVipArchive);
+      bytes[600] = (bytes[600] ?? 0) ^ 0xff;
+      await writeFile(join(c.cacheRoot, "artifacts", kubeVipCachePath), bytes);
+    }
     let error: unknown;
     try {
-      await render(c, "lab");
+      await render(c, "lab", lockFor("lab", sha256(k3s), cache !== "no-image-in-lock"));
     } catch (caught) {
       error = caught;
     }

@@ -1,57 +1,22 @@
 import { createHash } from "node:crypto";
-import { gzipSync } from "node:zlib";
-import { ustarEntryHeader } from "../../src/artifacts/tar-image.js";
 import type { ImageArchiveInput } from "../../src/oci/image-archive.js";
+import { type BuiltImage, buildImage, type ManifestFormat } from "./oci-registry.js";
 
 /** `sha256:<hex>` of some bytes, as registries name blobs. */
 export const digestOf = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-/** A one-layer image with the registry's shapes (OCI or Docker schema 2 media types). */
-export function testImage(name: string, text: string, flavour: "oci" | "docker" = "oci"): ImageArchiveInput {
-  const content = Buffer.from(text);
-  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  const layerTar = Buffer.concat([
-    ustarEntryHeader("hello.txt", 0o644, content.length, "file"),
-    content,
-    padding,
-    Buffer.alloc(1024),
-  ]);
-  const layer = gzipSync(layerTar);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      config: {},
-      rootfs: { type: "layers", diff_ids: [digestOf(layerTar)] },
-    }),
-  );
-  const types =
-    flavour === "oci"
-      ? {
-          manifest: "application/vnd.oci.image.manifest.v1+json",
-          config: "application/vnd.oci.image.config.v1+json",
-          layer: "application/vnd.oci.image.layer.v1.tar+gzip",
-        }
-      : {
-          manifest: "application/vnd.docker.distribution.manifest.v2+json",
-          config: "application/vnd.docker.container.image.v1+json",
-          layer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-        };
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: types.manifest,
-      config: { mediaType: types.config, digest: digestOf(config), size: config.length },
-      layers: [{ mediaType: types.layer, digest: digestOf(layer), size: layer.length }],
-    }),
-  );
+/** What homelab's archive of a built image holds, named `name` (registry/repository:tag). */
+export function archiveInputOf(name: string, image: BuiltImage): ImageArchiveInput {
   return {
     name,
     tag: name.slice(name.lastIndexOf(":") + 1),
-    manifest: { mediaType: types.manifest, digest: digestOf(manifest), bytes: manifest },
-    blobs: [
-      { digest: digestOf(config), bytes: config },
-      { digest: digestOf(layer), bytes: layer },
-    ],
+    manifest: image.manifest,
+    blobs: [...image.blobs].map(([digest, bytes]) => ({ digest, bytes })),
   };
+}
+
+/** A small linux/amd64 image (stand-in-registry's buildImage) with a seed taken from `text`. */
+export function testImage(name: string, text: string, format: ManifestFormat = "oci"): ImageArchiveInput {
+  const seed = createHash("sha256").update(text).digest().readUInt32BE(0);
+  return archiveInputOf(name, buildImage({ format, seed, layerCount: 1, layerContentSize: 700 }));
 }
