@@ -6,8 +6,12 @@ import { afterAll, bench, describe } from "vitest";
 import { remoteSources } from "../src/artifacts/index.js";
 import type { EnvironmentInput } from "../src/environment/schema.js";
 import { parseLock } from "../src/lock/index.js";
+import { imageArchiveBytes } from "../src/oci/image-archive.js";
+import { KUBE_VIP_IMAGE } from "../src/registration/index.js";
 import { prepareRender, type RenderOptions } from "../src/render/index.js";
 import { generateSshKeyPair } from "../src/secrets/index.js";
+import { archiveInputOf } from "../test/support/oci-image.js";
+import { buildImage } from "../test/support/oci-registry.js";
 
 /**
  * `homelab render` of a 3-host, 100-node environment (3 servers, 97 agents), and the bytes
@@ -15,9 +19,10 @@ import { generateSshKeyPair } from "../src/secrets/index.js";
  * its remote sources' sizes. Three variants:
  *   - "downloads": no artifact volume, Ignition fetches k3s (as a single host always did);
  *   - "artifacts: {}": k3s from the volume (its stand-in verified on every render);
- *   - "offline": k3s and the air-gap images from the volume, no remote source allowed.
+ *   - "offline": k3s, the air-gap images and kube-vip's image from the volume, no remote source allowed.
  * Stand-in artifacts of the real sizes (k3s v1.34.10 amd64 80.9 MB, the air-gap archive of the
- * same release ~170 MB) sit in the cache; the lock names their hashes. Goal: under 2 s of
+ * same release ~170 MB; kube-vip's image a stand-in with a 20 MB layer, its real size not measured
+ * here) sit in the cache; the lock names their hashes. Goal: under 2 s of
  * homelab's own time, and 0 bytes downloaded per node with the volume.
  */
 
@@ -35,6 +40,16 @@ const artifactDir = join(cacheRoot, "artifacts", "k3s", K3S_VERSION);
 mkdirSync(artifactDir, { recursive: true });
 writeFileSync(join(artifactDir, "k3s"), k3s);
 writeFileSync(join(artifactDir, "k3s-airgap-images-amd64.tar.zst"), images);
+// kube-vip's image (offline): a stand-in image of KUBE_VIP_LAYER_BYTES, archived as lock --update would.
+const KUBE_VIP_LAYER_BYTES = 20_000_000;
+const kubeVip = archiveInputOf(
+  KUBE_VIP_IMAGE.reference,
+  buildImage({ seed: 7, layerCount: 1, layerContentSize: KUBE_VIP_LAYER_BYTES }),
+);
+const kubeVipArchive = imageArchiveBytes(kubeVip);
+const kubeVipDir = join(cacheRoot, "artifacts", "images", "kube-vip");
+mkdirSync(kubeVipDir, { recursive: true });
+writeFileSync(join(kubeVipDir, `${kubeVip.manifest.digest.slice(7)}.tar`), kubeVipArchive);
 
 const VARIANTS = {
   downloads: {},
@@ -77,6 +92,13 @@ function lockFor(name: string) {
             airgapImages: {
               url: "https://example.invalid/k3s-airgap-images-amd64.tar.zst",
               sha256: sha256(images),
+            },
+          },
+          images: {
+            "kube-vip": {
+              reference: KUBE_VIP_IMAGE.reference,
+              digest: kubeVip.manifest.digest,
+              archive: { sha256: sha256(kubeVipArchive) },
             },
           },
         },
