@@ -58,7 +58,7 @@ const command: CommandModule = {
     environmentArgument(command)
       .option(
         "--from <dir>",
-        "import copies from a directory (k3s, install.yaml, k3s-airgap-images-amd64.tar.zst), verified",
+        "import copies from a directory (k3s, install.yaml, k3s-airgap-images-amd64.tar.zst, <digest>.tar of an add-on image), verified",
       )
       .option("--no-download", "never use the network: verify what is cached, refuse what is missing")
       .option("--volume", "also build the artifact volume (a ustar disk image) the nodes install from")
