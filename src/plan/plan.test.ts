@@ -97,6 +97,18 @@ describe("planCluster", () => {
     expect(plan({ servers: { count: 3 } }).warnings).toEqual([]);
   });
 
+  it("warns that an offline environment's GitOps still needs Flux's images and the repository from the LAN", () => {
+    const result = plan({ offline: true, gitops: { url: "https://git.lan/homelab.git" } });
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/ghcr\.io.*https:\/\/git\.lan\/homelab\.git/),
+        where: { file: FILE, path: "gitops" },
+      }),
+    ]);
+    expect(plan({ offline: true }).warnings).toEqual([]);
+    expect(plan({ gitops: { url: "https://git.lan/homelab.git" } }).warnings).toEqual([]);
+  });
+
   it("lets kured coordinate reboots with and without GitOps: no warning either way", () => {
     const gitops = { url: "https://git.example/homelab.git" };
     for (const updates of [{ strategy: "reboot" }, { strategy: "off" }]) {

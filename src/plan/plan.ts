@@ -127,6 +127,17 @@ export function planCluster(environment: Environment, options: PlanOptions): Clu
   }
 
   checkUpdates(environment, problem);
+  if (environment.offline && environment.gitops) {
+    // The volume carries Flux's install manifest, not the images of its controllers (homelab
+    // cannot know them without the manifest) nor the repository.
+    warnings.push({
+      message:
+        `offline with gitops: Flux's install manifest comes from the artifact volume, but its controllers run images ` +
+        `from ghcr.io and Flux clones ${environment.gitops.url}. Serve both from the LAN (a registry mirror in k3s's ` +
+        "registries.yaml, a Git server), or leave gitops out",
+      where: { file: options.file, path: "gitops" },
+    });
+  }
 
   const network = planNetwork(environment, problem, options.siblings ?? []);
   const pool = resolvePool(environment.pool, environment.prefix, ["pool"], problems);
