@@ -1,8 +1,12 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { serializeLock } from "../../src/lock/index.js";
+import { imageArchiveBytes } from "../../src/oci/image-archive.js";
+import { KUBE_VIP_IMAGE } from "../../src/registration/index.js";
 import { homelabOffline as homelab, randomFile, scratch } from "../artifacts/fixtures.js";
+import { testImage } from "../support/oci-image.js";
 import { describeWithTools } from "../support/real-tools.js";
 
 const REPO = resolve(import.meta.dirname, "..", "..");
@@ -17,6 +21,14 @@ function project(cached: boolean): string {
   mkdirSync(artifacts, { recursive: true });
   const k3s = randomFile(cached ? artifacts : dir, "k3s", 2 * 1024 * 1024);
   const images = randomFile(cached ? artifacts : dir, "k3s-airgap-images-amd64.tar.zst", 1024 * 1024);
+  // kube-vip's image, as `lock --update` would have archived it (offline delivers it).
+  const kubeVip = testImage(KUBE_VIP_IMAGE.reference, "kube-vip stand-in\n");
+  const kubeVipArchive = imageArchiveBytes(kubeVip);
+  if (cached) {
+    const imageDir = join(dir, "cache", "artifacts", "images", "kube-vip");
+    mkdirSync(imageDir, { recursive: true });
+    writeFileSync(join(imageDir, `${kubeVip.manifest.digest.slice(7)}.tar`), kubeVipArchive);
+  }
   const environment = {
     name: "lab",
     prefix: "lab",
@@ -46,6 +58,13 @@ function project(cached: boolean): string {
             ...entry.k3s,
             binary: { ...entry.k3s.binary, sha256: k3s.sha256 },
             airgapImages: { url: "https://example.invalid/images.tar.zst", sha256: images.sha256 },
+          },
+          images: {
+            "kube-vip": {
+              reference: KUBE_VIP_IMAGE.reference,
+              digest: kubeVip.manifest.digest,
+              archive: { sha256: createHash("sha256").update(kubeVipArchive).digest("hex") },
+            },
           },
         },
       },
